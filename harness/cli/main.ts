@@ -1,0 +1,65 @@
+/** The `harness` command line. Exit codes: 0 success, 1 the run failed, 2 bad usage or input. */
+import { Command, CommanderError } from "commander";
+import { exitCodeOf, UsageError } from "../util/errors.js";
+import { toolVersion } from "../util/version.js";
+import { listBuiltinScenarios } from "../scenario/load.js";
+import { collect, nonNegativeSeconds, positiveSeconds, sampleSeconds } from "./options.js";
+import { runCommand } from "./run-command.js";
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name("harness")
+    .description("Find and prove idle CPU burn in poll loops: start a server and workers, measure every process, write a report.")
+    .version(toolVersion())
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+
+  program
+    .command("run")
+    .description("run one or more scenarios (built-in names or files) and write result.json + report.md for each")
+    .argument("<scenario...>", "built-in scenario name (see `harness list`) or path to a .json/.yaml scenario file")
+    .option("-d, --duration <s>", "seconds measured in the window (overrides the scenario)", positiveSeconds)
+    .option("-w, --warmup <s>", "seconds to let processes settle before the window", nonNegativeSeconds)
+    .option("-s, --sample <s>", "seconds between readings", sampleSeconds)
+    .option("-o, --out <dir>", "output folder (default runs/<scenario>-<timestamp>)")
+    .option("--set <key=value>", "override a scenario param or field (repeatable), e.g. --set taskStrategy=fixed:100", collect, [])
+    .option("-q, --quiet", "no live progress on stderr")
+    .action(async (scenarios: string[], opts) => {
+      process.exitCode = await runCommand(scenarios, opts);
+    });
+
+  program
+    .command("list")
+    .description("list the built-in scenarios")
+    .action(() => {
+      const all = listBuiltinScenarios();
+      const width = Math.max(...all.map((s) => s.name.length));
+      for (const s of all) process.stdout.write(`${s.name.padEnd(width)}  ${s.description}\n`);
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
+      return 2; // commander already printed the message
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`harness: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`harness: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (process.env.HARNESS_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    return exitCodeOf(err);
+  }
+}
+
+const code = await main(process.argv);
+process.exit(code);

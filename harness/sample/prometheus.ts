@@ -1,0 +1,90 @@
+/**
+ * Scrape and parse the Prometheus text exposition format. Hand-written (about 50 lines) because the
+ * parsers on npm are unmaintained; we need only samples with labels, not HELP/TYPE metadata.
+ */
+export interface PromSample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
+}
+
+const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?\s*$/;
+const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+
+/**
+ * Samples of the text. A metric declared by `# TYPE` but with no series yet (a labelled counter
+ * never incremented) gets one zero sample, so "declared but zero" differs from "not exposed".
+ */
+export function parsePrometheusText(text: string): PromSample[] {
+  const out: PromSample[] = [];
+  const declared = new Set<string>();
+  const seen = new Set<string>();
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    const type = /^#\s*TYPE\s+(\S+)\s+(\S+)/.exec(line);
+    if (type) {
+      const n = type[1] as string;
+      declared.add(type[2] === "histogram" ? `${n}_count` : n);
+    }
+    if (line === "" || line.startsWith("#")) continue;
+    const m = LINE.exec(line);
+    if (!m) continue;
+    const labels: Record<string, string> = {};
+    for (const l of (m[2] ?? "").matchAll(LABEL)) {
+      labels[l[1] as string] = (l[2] as string).replace(/\\n/g, "\n").replace(/\\"/g, '"').replace(/\\\\/g, "\\");
+    }
+    const v = m[3] as string;
+    const value = v === "+Inf" ? Infinity : v === "-Inf" ? -Infinity : Number(v);
+    if (Number.isNaN(value) && v !== "NaN") continue;
+    out.push({ name: m[1] as string, labels, value });
+    seen.add(m[1] as string);
+  }
+  for (const n of declared) if (!seen.has(n)) out.push({ name: n, labels: {}, value: 0 });
+  return out;
+}
+
+export async function scrapeMetrics(url: string, timeoutMs = 5000): Promise<PromSample[]> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!res.ok) throw new Error(`GET ${url} answered ${res.status}`);
+  return parsePrometheusText(await res.text());
+}
+
+/** Sum of every series of a metric whose labels include `match`. */
+export function sumMetric(samples: PromSample[], name: string, match: Record<string, string> = {}): number {
+  let total = 0;
+  for (const s of samples) {
+    if (s.name !== name) continue;
+    if (Object.entries(match).every(([k, v]) => s.labels[k] === v)) total += s.value;
+  }
+  return total;
+}
+
+export function hasMetric(samples: PromSample[], name: string): boolean {
+  return samples.some((s) => s.name === name);
+}
+
+/** Series of one metric grouped by the value of one label, summed. */
+export function sumBy(samples: PromSample[], name: string, label: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const s of samples) {
+    if (s.name !== name) continue;
+    const key = s.labels[label] ?? "";
+    out.set(key, (out.get(key) ?? 0) + s.value);
+  }
+  return out;
+}
+
+/**
+ * Cumulative histogram buckets (le → count) of a metric, summed over series that match.
+ * Returns them sorted by bound.
+ */
+export function histogramBuckets(samples: PromSample[], name: string, match: Record<string, string> = {}): { le: number; count: number }[] {
+  const byLe = new Map<number, number>();
+  for (const s of samples) {
+    if (s.name !== `${name}_bucket`) continue;
+    if (!Object.entries(match).every(([k, v]) => s.labels[k] === v)) continue;
+    const le = s.labels.le === "+Inf" ? Infinity : Number(s.labels.le);
+    byLe.set(le, (byLe.get(le) ?? 0) + s.value);
+  }
+  return [...byLe.entries()].sort((a, b) => a[0] - b[0]).map(([le, count]) => ({ le, count }));
+}

@@ -1,0 +1,164 @@
+/**
+ * Turn a validated scenario into a plan: the exact processes to start, in order, with their
+ * readiness checks. Built-in reference programs become ordinary commands here, so the supervisor
+ * treats the reference system and a user's own programs the same way.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { UsageError } from "../util/errors.js";
+import { packageRoot, referenceProgram } from "../util/paths.js";
+import type { Ready, Scenario } from "./schema.js";
+
+export type Role = "server" | "worker" | "load";
+
+export interface ProcessSpec {
+  role: Role;
+  name: string;
+  /** group this process belongs to (the worker group's name) */
+  group: string;
+  index: number;
+  /** argv with placeholders ({server.url}, {server.port}, {index}, {name}, {root}) still in it */
+  argv: string[];
+  shell: boolean;
+  env: Record<string, string>;
+  cwd?: string;
+  ready?: Ready;
+  readyTimeoutS: number;
+  /** for the server: its URL (template) when not captured from the ready pattern */
+  url?: string;
+  /** Prometheus endpoint (template) scraped at the window's start and end */
+  metrics?: string;
+}
+
+export interface Plan {
+  scenario: Scenario;
+  server: ProcessSpec;
+  workers: ProcessSpec[];
+  load?: ProcessSpec;
+}
+
+function requireBuilt(program: string): void {
+  if (!existsSync(program)) throw new UsageError(`${program} is missing: run \`npm run build\` first (npm ci does it for you)`);
+}
+
+/** Ask a reference program to validate its own arguments, without starting anything. */
+function checkReferenceArgs(program: string, args: string[], where: string): void {
+  const r = spawnSync(process.execPath, [program, ...args.map((a) => a.replace("{server.url}", "http://127.0.0.1:1")), "--check"], {
+    encoding: "utf8",
+    timeout: 10_000,
+  });
+  if (r.status !== 0) {
+    const msg = (r.stderr || r.stdout || `exit ${r.status}`).trim().split("\n")[0];
+    throw new UsageError(`${where}: ${msg}`);
+  }
+}
+
+export function buildPlan(scenario: Scenario, scenarioFile: string): Plan {
+  const node = process.execPath;
+  let server: ProcessSpec;
+  if ("reference" in scenario.server) {
+    const program = referenceProgram("server");
+    requireBuilt(program);
+    const args = ["--notify", scenario.server.reference.notify];
+    if (scenario.server.reference.db) args.push("--db", scenario.server.reference.db);
+    server = {
+      role: "server",
+      name: scenario.server.name,
+      group: scenario.server.name,
+      index: 0,
+      argv: [node, program, ...args],
+      shell: false,
+      env: {},
+      ready: { stdout: "^LISTENING (http://\\S+)" },
+      readyTimeoutS: 15,
+      metrics: "{server.url}/metrics",
+    };
+  } else {
+    const s = scenario.server;
+    server = {
+      role: "server",
+      name: s.name,
+      group: s.name,
+      index: 0,
+      argv: s.command,
+      shell: s.shell,
+      env: s.env,
+      cwd: s.cwd,
+      ready: s.ready,
+      readyTimeoutS: s.readyTimeoutS,
+      url: s.url,
+      metrics: s.metrics,
+    };
+  }
+
+  const workers: ProcessSpec[] = [];
+  const names = new Set<string>([server.name]);
+  scenario.workers.forEach((g, gi) => {
+    for (let i = 0; i < g.count; i++) {
+      const name = g.count === 1 ? g.name : `${g.name}-${i + 1}`;
+      if (names.has(name)) throw new UsageError(`${scenarioFile}: field "workers[${gi}].name": the process name "${name}" is used twice`);
+      names.add(name);
+      if ("reference" in g) {
+        const program = referenceProgram("worker");
+        requireBuilt(program);
+        const r = g.reference;
+        const args = ["--server", "{server.url}", "--name", name, "--queue", r.queue, "--work-ms", String(r.workMs)];
+        for (const [loop, strategy] of Object.entries(r.loops)) args.push("--loop", `${loop}=${strategy}`);
+        if (r.instances > 1) args.push("--instances", String(r.instances));
+        if (r.queues) args.push("--queues", r.queues.join(","));
+        if (i === 0) checkReferenceArgs(program, args, `${scenarioFile}: field "workers[${gi}].reference"`);
+        workers.push({ role: "worker", name, group: g.name, index: i, argv: [node, program, ...args], shell: false, env: {}, readyTimeoutS: 15 });
+      } else {
+        workers.push({
+          role: "worker",
+          name,
+          group: g.name,
+          index: i,
+          argv: g.command,
+          shell: g.shell,
+          env: g.env,
+          cwd: g.cwd,
+          ready: g.ready,
+          readyTimeoutS: g.readyTimeoutS,
+        });
+      }
+    }
+  });
+
+  let load: ProcessSpec | undefined;
+  if (scenario.load && scenario.load.mode !== "idle") {
+    const program = referenceProgram("load");
+    requireBuilt(program);
+    const l = scenario.load;
+    const args = ["--server", "{server.url}", "--mode", l.mode, "--every-ms", String(l.everyMs), "--burst", String(l.burst), "--queues", l.queues.join(","), "--start-delay-ms", String(l.startDelayMs)];
+    checkReferenceArgs(program, args, `${scenarioFile}: field "load"`);
+    load = { role: "load", name: "load", group: "load", index: 0, argv: [node, program, ...args], shell: false, env: {}, readyTimeoutS: 15 };
+  }
+  return { scenario, server, workers, load };
+}
+
+export interface PlaceholderValues {
+  serverUrl?: string;
+  index: number;
+  name: string;
+}
+
+/** Fill {server.url}, {server.port}, {index}, {name} and {root} into one string. */
+export function fillPlaceholders(s: string, v: PlaceholderValues): string {
+  return s.replace(/\{(server\.url|server\.port|index|name|root)\}/g, (m, key: string) => {
+    switch (key) {
+      case "server.url":
+        if (!v.serverUrl) throw new UsageError(`placeholder ${m} used, but the server's URL is unknown (give the server "url", or a ready pattern whose group 1 is the URL)`);
+        return v.serverUrl;
+      case "server.port":
+        if (!v.serverUrl) throw new UsageError(`placeholder ${m} used, but the server's URL is unknown`);
+        return new URL(v.serverUrl).port;
+      case "index":
+        return String(v.index);
+      case "name":
+        return v.name;
+      default:
+        return packageRoot();
+    }
+  });
+}

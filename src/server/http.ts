@@ -1,0 +1,168 @@
+/** The reference job server: node:http with keep-alive, JSON bodies, loopback only. */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { performance } from "node:perf_hooks";
+import { booleanField, HttpError, numberField, readJsonBody, sendJson, stringField } from "./body.js";
+import { LongPolls } from "./longpoll.js";
+import { createMetrics, type Metrics } from "./metrics.js";
+import { Notifier, type NotifyMode } from "./notifier.js";
+import { JobStore, type Job } from "./store.js";
+
+export interface ServerOptions {
+  host?: string;
+  /** 0 (default): the OS picks a free port */
+  port?: number;
+  /** a SQLite file, ":memory:", or undefined for a fresh temporary file removed on close */
+  db?: string;
+  notify?: NotifyMode;
+  maxBodyBytes?: number;
+  /** 0 = no heartbeat comments on SSE streams */
+  sseHeartbeatMs?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  metrics: Metrics;
+  close(): Promise<void>;
+}
+
+export const MAX_LONG_POLL_MS = 120_000;
+
+/** Monotonic seconds, for the poll-gap histogram. */
+const monoSeconds = (): number => performance.now() / 1000;
+
+export function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
+  const host = opts.host ?? "127.0.0.1";
+  const maxBody = opts.maxBodyBytes ?? 65_536;
+  const metrics = createMetrics();
+  const store = new JobStore(opts.db);
+  const notifier = new Notifier(opts.notify ?? "off", metrics, opts.sseHeartbeatMs ?? 15_000);
+  const longPolls = new LongPolls(metrics);
+  /** per worker+loop: when the response to its previous poll was finished */
+  const lastAnswered = new Map<string, number>();
+
+  const claim = (queue: string, worker: string, loop: string): Job | undefined => {
+    const now = Date.now();
+    const job = store.claim(queue, worker, now);
+    if (job) {
+      metrics.claims.inc({ worker, loop });
+      metrics.pickupLatency.observe(Math.max(0, now - job.enqueuedAt) / 1000);
+    }
+    return job;
+  };
+
+  async function poll(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const arrived = monoSeconds();
+    const body = await readJsonBody(req, maxBody);
+    const worker = stringField(body, "worker");
+    const queue = stringField(body, "queue");
+    const loop = stringField(body, "loop", true) ?? "main";
+    const waitMs = numberField(body, "waitMs", 0, MAX_LONG_POLL_MS) ?? 0;
+    const notified = booleanField(body, "notified") ?? false;
+
+    const key = `${worker}\0${loop}`;
+    const last = lastAnswered.get(key);
+    if (last !== undefined) metrics.pollGap.observe({ worker, loop }, Math.max(0, arrived - last));
+    metrics.polls.inc({ worker, loop });
+    if (notified) metrics.notifiedPolls.inc({ worker, loop });
+    res.once("finish", () => lastAnswered.set(key, monoSeconds()));
+
+    const answer = (job: Job | undefined): void => {
+      if (!job) {
+        metrics.emptyPolls.inc({ worker, loop });
+        if (notified) metrics.notifiedEmptyPolls.inc({ worker, loop });
+      }
+      sendJson(res, 200, { job: job ?? null });
+    };
+    const job = claim(queue, worker, loop);
+    if (job || waitMs === 0) return answer(job);
+    await longPolls.hold(queue, worker, loop, waitMs, answer, (gone) => res.once("close", gone));
+  }
+
+  async function enqueue(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readJsonBody(req, maxBody);
+    const queue = stringField(body, "queue");
+    const payload = (body as Record<string, unknown>).payload ?? null;
+    const job = store.enqueue(queue, payload, Date.now());
+    metrics.enqueued.inc({ queue });
+    sendJson(res, 201, { id: job.id, enqueuedAt: job.enqueuedAt });
+    notifier.publish(job);
+    longPolls.release(queue, (w) => claim(queue, w.worker, w.loop));
+  }
+
+  async function complete(req: IncomingMessage, res: ServerResponse, id: number): Promise<void> {
+    const body = await readJsonBody(req, maxBody);
+    stringField(body, "worker");
+    if (!store.complete(id, Date.now())) throw new HttpError(404, `no claimed job ${id}`);
+    metrics.completed.inc();
+    sendJson(res, 200, { ok: true });
+  }
+
+  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://localhost");
+    } catch {
+      throw new HttpError(400, "bad request URL");
+    }
+    const path = url.pathname;
+    const method = req.method ?? "GET";
+    if (method === "POST" && path === "/poll") return poll(req, res);
+    if (method === "POST" && path === "/jobs") return enqueue(req, res);
+    const completeMatch = method === "POST" ? /^\/jobs\/(\d{1,15})\/complete$/.exec(path) : null;
+    if (completeMatch) return complete(req, res, Number(completeMatch[1]));
+    if (method === "GET" && path === "/healthz") return sendJson(res, 200, { ok: true });
+    if (method === "GET" && path === "/metrics") {
+      const text = await metrics.registry.metrics();
+      res.writeHead(200, { "content-type": metrics.registry.contentType });
+      res.end(text);
+      return;
+    }
+    if (method === "GET" && path === "/events") {
+      const queues = (url.searchParams.get("queues") ?? "").split(",").filter(Boolean);
+      notifier.subscribe(res, queues);
+      return;
+    }
+    req.resume(); // drain any body so the connection stays usable
+    throw new HttpError(404, `no route ${method} ${path}`);
+  }
+
+  const server: Server = createServer((req, res) => {
+    route(req, res).catch((err: unknown) => {
+      if (res.headersSent || res.destroyed) return void res.destroy();
+      if (err instanceof HttpError) sendJson(res, err.status, { error: err.message });
+      else sendJson(res, 500, { error: "internal error" });
+    });
+  });
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 0; // long-polls and SSE streams stay open
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= new Promise<void>((done) => {
+      notifier.close();
+      longPolls.closeAll();
+      server.close(() => {
+        store.close();
+        done();
+      });
+      server.closeAllConnections();
+    });
+    return closing;
+  };
+
+  return new Promise((resolve, reject) => {
+    server.once("error", (err) => {
+      store.close();
+      notifier.close();
+      reject(err);
+    });
+    server.listen(opts.port ?? 0, host, () => {
+      const port = (server.address() as AddressInfo).port;
+      const urlHost = host.includes(":") ? `[${host}]` : host;
+      resolve({ url: `http://${urlHost}:${port}`, port, metrics, close });
+    });
+  });
+}

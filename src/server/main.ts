@@ -1,0 +1,32 @@
+/** `node dist/src/server/main.js`: the reference job server as a process. */
+import { ArgError, intArg, onStopSignal, readArgs, runMain } from "../common/args.js";
+import { startServer } from "./http.js";
+import type { NotifyMode } from "./notifier.js";
+
+runMain("server", async () => {
+  const a = readArgs(process.argv.slice(2), {
+    host: { type: "string", env: "JOBS_HOST" },
+    port: { type: "string", env: "JOBS_PORT" },
+    db: { type: "string", env: "JOBS_DB" },
+    notify: { type: "string", env: "JOBS_NOTIFY" },
+    "max-body": { type: "string" },
+    "sse-heartbeat-ms": { type: "string" },
+    check: { type: "boolean" },
+  });
+  const notify = (a.notify as string | undefined) ?? "off";
+  if (!["off", "broadcast", "targeted"].includes(notify)) throw new ArgError(`--notify: expected off, broadcast or targeted, got "${notify}"`);
+  const host = (a.host as string | undefined) ?? "127.0.0.1";
+  if (!/^127\.|^::1$|^localhost$/.test(host)) throw new ArgError(`--host: the reference server binds to loopback only, got "${host}"`);
+  const opts = {
+    host,
+    port: intArg(a.port as string | undefined, "port", 0, 0, 65535),
+    db: a.db as string | undefined,
+    notify: notify as NotifyMode,
+    maxBodyBytes: intArg(a["max-body"] as string | undefined, "max-body", 65_536, 1),
+    sseHeartbeatMs: intArg(a["sse-heartbeat-ms"] as string | undefined, "sse-heartbeat-ms", 15_000),
+  };
+  if (a.check) return;
+  const server = await startServer(opts);
+  process.stdout.write(`LISTENING ${server.url}\n`);
+  onStopSignal(() => server.close());
+});
