@@ -5,10 +5,16 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { randomUUID } from "node:crypto";
 
 const root = join(import.meta.dirname, "..");
 
+/**
+ * Every process started by this test run inherits HARNESS_TEST_RUN (set in setup below), so the
+ * check finds our leftovers and never another session's processes.
+ */
 export function leftoverProcesses(): string[] {
+  const marker = process.env.HARNESS_TEST_RUN;
   const out: string[] = [];
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
@@ -18,12 +24,20 @@ export function leftoverProcesses(): string[] {
     } catch {
       continue;
     }
-    if (cmd.includes(join(root, "dist", "src")) || cmd.includes("harness-test-marker")) out.push(`${entry}: ${cmd.trim()}`);
+    let environ = "";
+    try {
+      environ = readFileSync(`/proc/${entry}/environ`, "utf8");
+    } catch {
+      continue;
+    }
+    if (/vitest/.test(cmd)) continue; // the test runner itself and its workers
+    if (marker && environ.split("\0").includes(`HARNESS_TEST_RUN=${marker}`)) out.push(`${entry}: ${cmd.trim()}`);
   }
   return out;
 }
 
 export function setup(): void {
+  process.env.HARNESS_TEST_RUN ??= randomUUID();
   if (!existsSync(join(root, "dist", "harness", "cli", "main.js")) || !existsSync(join(root, "dist", "src", "server", "main.js"))) {
     execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
   }

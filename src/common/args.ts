@@ -5,7 +5,7 @@ export class ArgError extends Error {}
 
 export type FlagSpec = Record<string, { type: "string" | "boolean"; multiple?: boolean; env?: string }>;
 
-export function readArgs(argv: string[], spec: FlagSpec): Record<string, string | string[] | boolean | undefined> {
+export function readArgs(argv: string[], spec: FlagSpec, env: NodeJS.ProcessEnv = process.env): Record<string, string | string[] | boolean | undefined> {
   const options: Record<string, { type: "string" | "boolean"; multiple?: boolean }> = {};
   for (const [k, v] of Object.entries(spec)) options[k] = v.multiple ? { type: v.type, multiple: true } : { type: v.type };
   let values: Record<string, string | string[] | boolean | (string | boolean)[] | undefined>;
@@ -18,8 +18,8 @@ export function readArgs(argv: string[], spec: FlagSpec): Record<string, string 
   for (const [k, v] of Object.entries(spec)) {
     const given = values[k] as string | string[] | boolean | undefined;
     if (given !== undefined) out[k] = given;
-    else if (v.env && process.env[v.env] !== undefined) {
-      const e = process.env[v.env] as string;
+    else if (v.env && env[v.env] !== undefined) {
+      const e = env[v.env] as string;
       out[k] = v.multiple ? e.split(",").filter(Boolean) : v.type === "boolean" ? e === "1" || e === "true" : e;
     }
   }
@@ -53,7 +53,7 @@ export function onStopSignal(stop: () => Promise<void> | void): void {
     Promise.resolve(stop())
       .catch(() => undefined)
       .finally(() => process.exit(0));
-    setTimeout(() => process.exit(0), 1500).unref();
+    setTimeout(() => process.exit(0), 1000).unref();
   };
   process.on("SIGTERM", handler);
   process.on("SIGINT", handler);

@@ -44,7 +44,7 @@ export function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
 
   const claim = (queue: string, worker: string, loop: string): Job | undefined => {
     const now = Date.now();
-    const job = store.claim(queue, worker, now);
+    const job = store.claim(queue, `${worker}/${loop}`, now);
     if (job) {
       metrics.claims.inc({ worker, loop });
       metrics.pickupLatency.observe(Math.max(0, now - job.enqueuedAt) / 1000);

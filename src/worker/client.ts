@@ -1,5 +1,5 @@
 /** HTTP to the job server: one keep-alive connection per poll loop, and an SSE subscription. */
-import { Agent, request, type IncomingMessage } from "node:http";
+import { Agent, request, type ClientRequest, type IncomingMessage } from "node:http";
 
 export interface PolledJob {
   id: number;
@@ -58,24 +58,45 @@ export class ServerClient {
 }
 
 /**
- * A Server-Sent Events subscription that reconnects. Calls onJob for every `job` event, whatever
- * its queue: the subscriber filters (a broadcast wakes every subscriber).
+ * A Server-Sent Events subscription that reconnects with a small backoff when the stream drops.
+ * Calls onJob for every `job` event, whatever its queue: the subscriber filters (a broadcast
+ * wakes every subscriber, and each has to parse the event to find it is not for it).
  */
 export class Subscription {
   private res?: IncomingMessage;
+  private req?: ClientRequest;
   private stopped = false;
   private retryMs = 100;
+  private retryTimer?: NodeJS.Timeout;
   private readonly agent = new Agent({ keepAlive: false });
 
-  constructor(private readonly serverUrl: string, private readonly worker: string, private readonly queues: string[], private readonly onJob: (e: { id: number; queue: string }) => void) {
+  constructor(
+    private readonly serverUrl: string,
+    private readonly worker: string,
+    private readonly queues: string[],
+    private readonly onJob: (e: { id: number; queue: string }) => void,
+    private readonly onStateChange: (connected: boolean, detail: string) => void = () => {},
+  ) {
     this.connect();
   }
 
   private connect(): void {
     if (this.stopped) return;
     const url = new URL(`/events?worker=${encodeURIComponent(this.worker)}&queues=${encodeURIComponent(this.queues.join(","))}`, this.serverUrl);
-    const req = request(url, { agent: this.agent }, (res) => {
+    let retried = false;
+    const retry = (detail: string): void => {
+      if (retried || this.stopped) return;
+      retried = true;
+      this.scheduleRetry(detail);
+    };
+    const req = request(url, { agent: this.agent, headers: { accept: "text/event-stream" } }, (res) => {
       this.res = res;
+      if (res.statusCode !== 200) {
+        res.resume();
+        res.on("close", () => retry(`events answered ${res.statusCode}`));
+        return;
+      }
+      if (this.retryMs > 100) this.onStateChange(true, "events stream connected");
       this.retryMs = 100;
       let buffer = "";
       res.setEncoding("utf8");
@@ -85,31 +106,44 @@ export class Subscription {
         while ((idx = buffer.indexOf("\n\n")) >= 0) {
           const block = buffer.slice(0, idx);
           buffer = buffer.slice(idx + 2);
-          const data = /^data: (.*)$/m.exec(block)?.[1];
-          if (/^event: job$/m.test(block) && data) {
-            try {
-              this.onJob(JSON.parse(data) as { id: number; queue: string });
-            } catch {
-              // ignore a malformed event
-            }
-          }
+          this.handleBlock(block);
         }
       });
-      res.on("close", () => this.retry());
+      res.on("close", () => retry("events stream closed"));
+      res.on("error", () => retry("events stream failed"));
     });
-    req.on("error", () => this.retry());
+    this.req = req;
+    req.on("error", (err) => retry(`events: ${err.message}`));
     req.end();
   }
 
-  private retry(): void {
+  private handleBlock(block: string): void {
+    let event = "message";
+    let data = "";
+    for (const line of block.split("\n")) {
+      if (line.startsWith("event:")) event = line.slice(6).trim();
+      else if (line.startsWith("data:")) data += line.slice(5).trim();
+    }
+    if (event !== "job" || !data) return;
+    try {
+      const e = JSON.parse(data) as { id?: unknown; queue?: unknown };
+      if (typeof e.queue === "string" && typeof e.id === "number") this.onJob({ id: e.id, queue: e.queue });
+    } catch {
+      // a malformed event is ignored
+    }
+  }
+
+  private scheduleRetry(detail: string): void {
     if (this.stopped) return;
-    const t = setTimeout(() => this.connect(), this.retryMs);
-    t.unref();
+    if (this.retryMs === 100) this.onStateChange(false, detail);
+    this.retryTimer = setTimeout(() => this.connect(), this.retryMs);
     this.retryMs = Math.min(this.retryMs * 2, 5000);
   }
 
   close(): void {
     this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.req?.destroy();
     this.res?.destroy();
     this.agent.destroy();
   }

@@ -13,7 +13,7 @@ export interface WorkerOptions {
 
 export interface RunningWorker {
   /** counts kept by the worker itself (tests read them) */
-  stats: { polls: number; claims: number; notificationsSeen: number; notificationsForMe: number };
+  stats: { polls: number; emptyPolls: number; claims: number; errors: number; notificationsSeen: number; notificationsForMe: number };
   stop(): Promise<void>;
 }
 
@@ -34,20 +34,26 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
   const controller = new AbortController();
   const signal = controller.signal;
   const log = opts.log ?? (() => {});
-  const stats = { polls: 0, claims: 0, notificationsSeen: 0, notificationsForMe: 0 };
+  const stats = { polls: 0, emptyPolls: 0, claims: 0, errors: 0, notificationsSeen: 0, notificationsForMe: 0 };
 
   // Notification plumbing, shared by this worker's notify loops: a wake-up for my queue.
   const wakers = new Set<() => void>();
   let pendingWake = false;
   let subscription: Subscription | undefined;
   if (opts.loops.some((l) => l.strategy.kind === "notify")) {
-    subscription = new Subscription(opts.serverUrl, opts.name, [opts.queue], (e) => {
-      stats.notificationsSeen++;
-      if (e.queue !== opts.queue) return; // broadcast: not for me, but it woke me anyway
-      stats.notificationsForMe++;
-      if (wakers.size === 0) pendingWake = true;
-      for (const w of [...wakers]) w();
-    });
+    subscription = new Subscription(
+      opts.serverUrl,
+      opts.name,
+      [opts.queue],
+      (e) => {
+        stats.notificationsSeen++;
+        if (e.queue !== opts.queue) return; // broadcast: not for me, but it woke me anyway
+        stats.notificationsForMe++;
+        if (wakers.size === 0) pendingWake = true; // a loop is polling now: poll once more after it
+        for (const w of [...wakers]) w();
+      },
+      (connected, detail) => log(`worker ${opts.name}: ${detail}${connected ? "" : "; reconnecting with backoff"}`),
+    );
   }
   /** Wait for a notification for my queue or the fallback timer; true when a notification came. */
   const waitForWork = (fallbackMs: number): Promise<boolean> =>
@@ -80,6 +86,7 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
     while (!signal.aborted) {
       try {
         stats.polls++;
+        pendingWake = false; // this poll sees every job announced so far
         const job = await client.poll(
           { worker: opts.name, loop: loopName, queue: opts.queue, waitMs: strategy.kind === "long-poll" ? strategy.waitMs : undefined, notified: notified || undefined },
           signal,
@@ -94,6 +101,7 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
           if (!signal.aborted) await client.complete(job.id, opts.name, signal);
           continue; // real work: poll again at once
         }
+        stats.emptyPolls++;
         if (strategy.kind === "tight" || strategy.kind === "long-poll") continue; // no sleep
         if (strategy.kind === "notify") {
           notified = await waitForWork(strategy.fallbackMs);
@@ -102,6 +110,7 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
         await sleep(backoff.nextDelay(), signal);
       } catch (err) {
         if (signal.aborted) break;
+        stats.errors++;
         if (!errorDelay) log(`worker ${opts.name}/${loopName}: ${(err as Error).message}; retrying with backoff`);
         errorDelay = Math.min(errorDelay ? errorDelay * 2 : 100, 5000);
         await sleep(errorDelay, signal);

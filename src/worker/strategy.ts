@@ -10,10 +10,13 @@ export const ACCEPTED_FORMS = "tight | fixed:<ms> | exponential:<base>,<factor>,
 
 export class StrategyError extends Error {}
 
-function ms(s: string | undefined, what: string, input: string, min = 1): number {
+/** The longest wait the server holds a long-poll for. */
+export const MAX_LONG_POLL_MS = 120_000;
+
+function ms(s: string | undefined, what: string, input: string, min = 1, max = 3_600_000): number {
   if (s === undefined || !/^\d+$/.test(s)) throw new StrategyError(`bad strategy "${input}": ${what} must be a whole number of milliseconds; accepted forms: ${ACCEPTED_FORMS}`);
   const n = Number(s);
-  if (n < min || n > 3_600_000) throw new StrategyError(`bad strategy "${input}": ${what} must be from ${min} to 3600000 ms; accepted forms: ${ACCEPTED_FORMS}`);
+  if (n < min || n > max) throw new StrategyError(`bad strategy "${input}": ${what} must be from ${min} to ${max} ms; accepted forms: ${ACCEPTED_FORMS}`);
   return n;
 }
 
@@ -29,7 +32,7 @@ export function parseStrategy(input: string): Strategy {
     case "notify":
       return { kind: "notify", fallbackMs: ms(rest, "the fallback poll interval", input) };
     case "long-poll":
-      return { kind: "long-poll", waitMs: ms(rest, "the wait", input, 1) };
+      return { kind: "long-poll", waitMs: ms(rest, "the wait", input, 1, MAX_LONG_POLL_MS) };
     case "exponential": {
       const parts = (rest ?? "").split(",");
       if (parts.length < 3 || parts.length > 4 || (parts[3] !== undefined && parts[3] !== "jitter")) break;
