@@ -3,8 +3,10 @@ import { Command, CommanderError } from "commander";
 import { exitCodeOf, UsageError } from "../util/errors.js";
 import { toolVersion } from "../util/version.js";
 import { listBuiltinScenarios } from "../scenario/load.js";
-import { collect, nonNegativeSeconds, positiveSeconds, sampleSeconds } from "./options.js";
-import { runCommand } from "./run-command.js";
+import { collect, nonNegativeSeconds, positiveInt, positiveSeconds, sampleSeconds } from "./options.js";
+import { harnessCommandLine, runCommand } from "./run-command.js";
+import { compareCommand } from "../compare/compare-command.js";
+import { cleanCommand } from "./clean-command.js";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -25,8 +27,28 @@ export function buildProgram(): Command {
     .option("-o, --out <dir>", "output folder (default runs/<scenario>-<timestamp>)")
     .option("--set <key=value>", "override a scenario param or field (repeatable), e.g. --set taskStrategy=fixed:100", collect, [])
     .option("-q, --quiet", "no live progress on stderr")
+    .option("--sweep <key=v1,v2,...>", "one run per value of a param or field (through --set); values split on commas, or on ';' when the list has one")
+    .option("--repeat <n>", "run each scenario (and each sweep value) n times; the comparison shows median and min-max", positiveInt, 1)
     .action(async (scenarios: string[], opts) => {
       process.exitCode = await runCommand(scenarios, opts);
+    });
+
+  program
+    .command("compare")
+    .description("rebuild a comparison (tables, chart) from saved results without running anything")
+    .argument("<result...>", "result.json files, run folders or comparison folders")
+    .option("-o, --out <dir>", "also write comparison.md, comparison.json and comparison.svg into this folder")
+    .option("--title <text>", "title of comparison.md")
+    .action((results: string[], opts: { out?: string; title?: string }) => {
+      process.exitCode = compareCommand(results, opts, harnessCommandLine());
+    });
+
+  program
+    .command("clean")
+    .description("stop the processes left running by a harness run that was killed (found by its run record; pid and start time must match)")
+    .option("-n, --dry-run", "only list them")
+    .action(async (opts: { dryRun?: boolean }) => {
+      process.exitCode = await cleanCommand(opts);
     });
 
   program

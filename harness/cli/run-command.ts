@@ -9,6 +9,12 @@ import { terminalSummary } from "../report/terminal-summary.js";
 import { shellQuote } from "../report/escape.js";
 import type { RunResult } from "../analyze/result-types.js";
 import { installSignalHandlers } from "./signals.js";
+import { describeDeadRuns, findDeadRuns } from "../supervise/run-record.js";
+import { parseSweep, planRuns, safeName } from "../compare/run-plan.js";
+import { buildComparison, type SavedRun } from "../compare/build-comparison.js";
+import { relativeTo } from "../compare/compare-command.js";
+import { writeComparisonOutputs } from "../report/comparison-files.js";
+import { renderComparisonTables } from "../report/comparison-markdown.js";
 
 export interface RunCommandOptions {
   duration?: number;
@@ -17,6 +23,12 @@ export interface RunCommandOptions {
   out?: string;
   set: string[];
   quiet?: boolean;
+  /** `key=v1,v2,v3`: one run per value, through --set (see harness/compare/run-plan.ts) */
+  sweep?: string;
+  /** run each scenario (or sweep value) this many times; the comparison reports median and min–max */
+  repeat?: number;
+  /** the command line recorded in result.json (default: this process's own) */
+  commandLine?: string;
 }
 
 export function timestamp(d = new Date()): string {
@@ -51,7 +63,7 @@ export async function runOne(ref: string, opts: RunCommandOptions): Promise<{ re
       outDir,
       scenarioFile: loaded.file,
       params: loaded.params,
-      command: harnessCommandLine(),
+      command: opts.commandLine ?? harnessCommandLine(),
       signal: signals.signal,
       onTick: (v) => progress.tick(v),
       onEvent: (m) => progress.event(m),
@@ -67,11 +79,36 @@ export async function runOne(ref: string, opts: RunCommandOptions): Promise<{ re
 
 export async function runCommand(scenarios: string[], opts: RunCommandOptions): Promise<number> {
   let worst = 0;
-  for (const ref of scenarios) {
-    const { result, exitCode, outDir } = await runOne(ref, scenarios.length > 1 && opts.out ? { ...opts, out: join(opts.out, ref.replace(/[^A-Za-z0-9._-]/g, "_")) } : opts);
+  const orphans = describeDeadRuns(findDeadRuns());
+  if (orphans) process.stderr.write(`harness: warning: ${orphans.replace(/\n/g, "\nharness: ")}\n`);
+  const repeat = opts.repeat ?? 1;
+  const sweep = opts.sweep ? parseSweep(opts.sweep) : undefined;
+  if (scenarios.length === 1 && repeat === 1 && !sweep) {
+    const { result, exitCode, outDir } = await runOne(scenarios[0] as string, opts);
     process.stdout.write(`${terminalSummary(result)}\n\nreport: ${join(outDir, "report.md")}\nresult: ${join(outDir, "result.json")}\n`);
-    worst = Math.max(worst, exitCode);
-    if (exitCode >= 128) return exitCode;
+    return exitCode;
   }
+  // Several runs: one folder holding a sub-folder per run and the comparison of them all.
+  const first = scenarios[0] ?? "comparison";
+  const parent = resolve(opts.out ?? join("runs", `${sweep ? `${safeName(first)}-sweep-${safeName(sweep.key)}` : "comparison"}-${timestamp()}`));
+  const runs = planRuns(scenarios, { set: opts.set, sweep, repeat, parent, duration: opts.duration, warmup: opts.warmup, sample: opts.sample });
+  // Validate every run's scenario and overrides before the first one starts.
+  for (const r of runs) {
+    const l = loadScenario(r.ref, r.set);
+    buildPlan(l.scenario, l.file);
+  }
+  prepareOutDir(parent);
+  const saved: SavedRun[] = [];
+  for (const [i, r] of runs.entries()) {
+    if (!opts.quiet) process.stderr.write(`harness: run ${i + 1} of ${runs.length}: ${r.commandLine}\n`);
+    const { result, exitCode, outDir } = await runOne(r.ref, { ...opts, set: r.set, out: r.out, commandLine: r.commandLine });
+    process.stdout.write(`${terminalSummary(result)}\n\nreport: ${join(outDir, "report.md")}\n\n`);
+    saved.push({ path: outDir, result });
+    worst = Math.max(worst, exitCode);
+    if (exitCode >= 128) break;
+  }
+  const comparison = buildComparison(relativeTo(parent, saved));
+  const { markdown } = writeComparisonOutputs(parent, comparison, { command: harnessCommandLine() });
+  process.stdout.write(`${renderComparisonTables(comparison)}\n\ncomparison: ${markdown}\n`);
   return worst;
 }

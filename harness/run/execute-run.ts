@@ -7,6 +7,7 @@ import { join, relative } from "node:path";
 import { RunError, UsageError } from "../util/errors.js";
 import type { Plan, ProcessSpec } from "../scenario/plan.js";
 import { Supervisor, sleep, type Started } from "../supervise/supervisor.js";
+import { openRunRecord } from "../supervise/run-record.js";
 import { Sampler } from "../sample/sampler.js";
 import { nowSeconds } from "../sample/tree-snapshot.js";
 import { scrapeMetrics, type PromSample } from "../sample/prometheus.js";
@@ -61,6 +62,9 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   const startedAt = new Date().toISOString();
   const problems: string[] = [];
   const supervisor = new Supervisor(join(outDir, "logs"));
+  // A record of every started process group, so the orphans of a SIGKILLed harness can be found and cleaned.
+  const runRecord = openRunRecord({ scenario: plan.scenario.name, outDir, command: opts.command }, (m) => (opts.onEvent ?? (() => {}))(m));
+  supervisor.onStarted = (p) => runRecord?.add({ name: p.spec.name, role: p.spec.role, pid: p.pid, startTicks: p.target.startTicks });
   opts.registerKill?.(() => supervisor.killAllNow());
   const sampler = new Sampler();
   const clk = clockTicksPerSecond();
@@ -131,6 +135,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   } finally {
     opts.onTick?.({ phase: "stopping", secondsLeft: 0, cpuByRole: {} });
     await supervisor.stopAll();
+    runRecord?.remove();
     sampler.close();
   }
 

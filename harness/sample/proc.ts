@@ -23,6 +23,8 @@ export interface ProcStat {
   comm: string;
   state: string;
   ppid: number;
+  /** process group id (field 5): the harness starts every process as its own group leader */
+  pgrp: number;
   /** utime + stime + cutime + cstime in clock ticks (own time plus that of reaped children). */
   cpuTicks: number;
   /** start time after boot in clock ticks: with the pid it identifies a process against pid reuse. */
@@ -45,6 +47,7 @@ export function parseStat(text: string): ProcStat {
     comm,
     state: f[0] ?? "?",
     ppid: num(4),
+    pgrp: num(5),
     cpuTicks: num(14) + num(15) + num(16) + num(17),
     numThreads: num(20),
     startTicks: num(22),

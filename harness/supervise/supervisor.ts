@@ -34,6 +34,8 @@ export class Supervisor {
   private readonly logs: WriteStream[] = [];
   /** called when a started process exits while the run is not stopping */
   onUnexpectedExit: (p: Started) => void = () => {};
+  /** called synchronously right after a process is spawned (the run record writes it down) */
+  onStarted: (p: Started) => void = () => {};
 
   constructor(private readonly logDir: string) {}
 
@@ -83,6 +85,7 @@ export class Supervisor {
       if (!this.stopping) this.onUnexpectedExit(p);
     });
     this.started.push(p);
+    this.onStarted(p);
     return p;
   }
 
