@@ -1,0 +1,30 @@
+/** `harness compare <result.json | run folder | comparison folder>...`: rebuild a comparison from saved results. */
+import { relative, resolve } from "node:path";
+import { UsageError } from "../util/errors.js";
+import { buildComparison, type SavedRun } from "./build-comparison.js";
+import { loadSaved } from "./load-results.js";
+import { renderComparisonTables } from "../report/comparison-markdown.js";
+import { writeComparisonOutputs } from "../report/comparison-files.js";
+
+export interface CompareCommandOptions {
+  out?: string;
+  title?: string;
+}
+
+/** Paths shown in the report: relative to the folder the report is in (or to cwd on the terminal). */
+export function relativeTo(base: string, saved: SavedRun[]): SavedRun[] {
+  return saved.map((s) => ({ ...s, path: relative(base, s.path) || "." }));
+}
+
+export function compareCommand(args: string[], opts: CompareCommandOptions, commandLine: string): number {
+  if (args.length === 0) throw new UsageError("compare needs at least one result.json or run folder");
+  const saved = args.flatMap((a) => loadSaved(a));
+  const base = opts.out ? resolve(opts.out) : process.cwd();
+  const comparison = buildComparison(relativeTo(base, saved));
+  process.stdout.write(renderComparisonTables(comparison) + "\n");
+  if (opts.out) {
+    const { markdown } = writeComparisonOutputs(base, comparison, { command: commandLine, title: opts.title });
+    process.stdout.write(`\ncomparison: ${markdown}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,64 @@
+/**
+ * comparison.json: the source of every comparison table. Built from saved results only
+ * (build-comparison.ts), so `harness compare` rebuilds exactly what `harness run a b` wrote.
+ */
+import type { Summary } from "../stats/summary.js";
+
+export const COMPARISON_SCHEMA_VERSION = 1;
+
+/** The figures compared, each summarised over a condition's runs (median, min, max). */
+export interface ConditionFigures {
+  /** server role CPU, percent of one core */
+  serverCpu: Summary | null;
+  /** worker role CPU (all worker processes), percent of one core */
+  workerCpu: Summary | null;
+  /** context switches per second, server + workers */
+  wakeupsPerS: Summary | null;
+  serverWakeupsPerS: Summary | null;
+  workerWakeupsPerS: Summary | null;
+  pollsPerS: Summary | null;
+  /** share of polls that came back empty, 0..1 */
+  emptyPollShare: Summary | null;
+  pickupP50Ms: Summary | null;
+  pickupP99Ms: Summary | null;
+  /** polls per second per worker (distinct worker ids the server saw) x 86,400 */
+  requestsPerDayPerWorker: Summary | null;
+  notificationsPerS: Summary | null;
+  notifiedPollsPerS: Summary | null;
+  /** polls triggered by a notification that found nothing: wasted wake-ups */
+  notifiedEmptyPollsPerS: Summary | null;
+}
+
+export type FigureName = keyof ConditionFigures;
+
+export interface ComparisonRun {
+  /** the run folder, as given or relative to the comparison folder */
+  path: string;
+  status: "ok" | "failed" | "interrupted";
+  startedAt: string;
+  command: string;
+}
+
+export interface Condition {
+  /** short label shown in tables: the scenario name, or the swept value */
+  label: string;
+  scenario: string;
+  params: Record<string, string | number | boolean>;
+  /** value of the swept param, when the comparison is a sweep */
+  sweepValue: string | number | boolean | null;
+  runs: ComparisonRun[];
+  /** runs that did not end "ok" are listed but left out of the figures */
+  figures: ConditionFigures;
+  notes: string[];
+}
+
+export interface Comparison {
+  schemaVersion: number;
+  /** the param that differs between conditions, when they are one scenario swept over one param */
+  sweepKey: string | null;
+  conditions: Condition[];
+  /** the window of the runs (seconds), when all runs share it; else null */
+  window: { warmupS: number; durationS: number } | null;
+  machine: string | null;
+  problems: string[];
+}

@@ -1,0 +1,16 @@
+/** Owns the files of a comparison folder: comparison.json, comparison.md and comparison.svg. */
+import { join } from "node:path";
+import type { Comparison } from "../compare/comparison-types.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
+import { comparisonChartSvg } from "./comparison-chart.js";
+import { renderComparisonMarkdown, type ComparisonReportOptions } from "./comparison-markdown.js";
+
+export function writeComparisonOutputs(outDir: string, comparison: Comparison, opts: Omit<ComparisonReportOptions, "chartSvg"> = {}): { markdown: string; json: string } {
+  const svg = comparisonChartSvg(comparison);
+  if (svg) writeFileAtomic(join(outDir, "comparison.svg"), svg);
+  const json = join(outDir, "comparison.json");
+  const markdown = join(outDir, "comparison.md");
+  writeFileAtomic(json, JSON.stringify({ ...comparison, command: opts.command ?? null }, null, 2) + "\n");
+  writeFileAtomic(markdown, renderComparisonMarkdown(comparison, { ...opts, chartSvg: svg ? "comparison.svg" : undefined }));
+  return { markdown, json };
+}
