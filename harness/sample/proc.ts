@@ -2,8 +2,103 @@
  * Language-neutral readers of Linux /proc. Everything the harness knows about a process's CPU,
  * wake-ups and I/O comes from here, read the same way for the reference system and a user's own.
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync, readdirSync } from "node:fs";
 import { execFileSync } from "node:child_process";
+
+/**
+ * One buffer for every small /proc file (stat, status, io are under 4 KB): open, read, close with no
+ * allocation per call. readFileSync costs about 3x the CPU here (it stats the file and allocates), and
+ * the sampler reads several files per process per tick, so this is most of the harness's own cost.
+ */
+const scratch = Buffer.alloc(64 * 1024);
+
+/**
+ * Files the sampler reads every tick stay open and are re-read from offset 0 (a /proc file is
+ * regenerated on each read from the start): a third of the CPU of open+read+close. An open /proc fd
+ * stays bound to its process: once that process is gone, reads fail with ESRCH, even if the pid is
+ * reused, so a kept file can never report another program. Bounded, and released by releaseProcFiles().
+ */
+const kept = new Map<string, number>();
+const MAX_KEPT = 2000;
+
+function readAll(fd: number, position: number | null): number {
+  let n = 0;
+  while (n < scratch.length) {
+    const got = readSync(fd, scratch, n, scratch.length - n, position === null ? null : position + n);
+    if (got === 0) break;
+    n += got;
+  }
+  return n;
+}
+
+/**
+ * Text of a small /proc file, or undefined when it cannot be read (the process is gone). `keep`
+ * keeps the file open for the next read (for files read every tick).
+ */
+export function readProcFile(path: string, keep = false): string | undefined {
+  const open = kept.get(path);
+  if (open !== undefined) {
+    try {
+      return scratch.toString("latin1", 0, readAll(open, 0));
+    } catch {
+      kept.delete(path);
+      closeQuietly(open);
+      return undefined;
+    }
+  }
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return undefined;
+  }
+  let text: string | undefined;
+  try {
+    text = scratch.toString("latin1", 0, readAll(fd, keep ? 0 : null));
+  } catch {
+    text = undefined;
+  }
+  if (keep && text !== undefined && kept.size < MAX_KEPT) kept.set(path, fd);
+  else closeQuietly(fd);
+  return text;
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
+  }
+}
+
+/** Close every file kept open by readProcFile(path, true). */
+export function releaseProcFiles(): void {
+  for (const fd of kept.values()) closeQuietly(fd);
+  kept.clear();
+}
+
+/** Close kept files whose path starts with one of the prefixes (e.g. `/proc/123/` when 123 is gone). */
+export function releaseProcFilesUnder(prefix: string): void {
+  for (const [path, fd] of kept) {
+    if (path.startsWith(prefix)) {
+      closeQuietly(fd);
+      kept.delete(path);
+    }
+  }
+}
+
+let pageSize: number | undefined;
+/** Bytes per memory page, the unit of rss in /proc/<pid>/stat. */
+export function pageSizeBytes(): number {
+  if (pageSize === undefined) {
+    try {
+      pageSize = Number(execFileSync("getconf", ["PAGESIZE"], { encoding: "utf8" }).trim()) || 4096;
+    } catch {
+      pageSize = 4096;
+    }
+  }
+  return pageSize;
+}
 
 let clkTck: number | undefined;
 /** Kernel clock ticks per second (USER_HZ), the unit of utime/stime in /proc/<pid>/stat. */
@@ -30,6 +125,8 @@ export interface ProcStat {
   /** start time after boot in clock ticks: with the pid it identifies a process against pid reuse. */
   startTicks: number;
   numThreads: number;
+  /** resident set size in pages (field 24; times pageSizeBytes() is VmRSS) */
+  rssPages: number;
 }
 
 /** Parse the text of /proc/<pid>/stat. The comm field may hold spaces and parentheses. */
@@ -51,12 +148,18 @@ export function parseStat(text: string): ProcStat {
     cpuTicks: num(14) + num(15) + num(16) + num(17),
     numThreads: num(20),
     startTicks: num(22),
+    rssPages: num(24),
   };
 }
 
-export function readStat(pid: number): ProcStat | undefined {
+export function readStat(pid: number, keep = false): ProcStat | undefined {
+  const text = readProcFile(`/proc/${pid}/stat`, keep);
+  if (text === undefined) {
+    if (keep) releaseProcFilesUnder(`/proc/${pid}/`); // the process is gone: drop its other kept files
+    return undefined;
+  }
   try {
-    return parseStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    return parseStat(text);
   } catch {
     return undefined;
   }
@@ -72,13 +175,50 @@ export function readContextSwitches(pid: number): number | undefined {
   }
   let total = 0;
   for (const tid of tasks) {
-    try {
-      total += parseContextSwitches(readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8"));
-    } catch {
-      // thread exited between readdir and read
-    }
+    const text = readProcFile(`/proc/${pid}/task/${tid}/status`);
+    if (text !== undefined) total += parseContextSwitches(text); // else: the thread exited between readdir and read
   }
   return total;
+}
+
+export interface TaskReading {
+  /** voluntary + involuntary context switches over every thread */
+  ctxSwitches: number;
+  /** direct children of any thread (a child forked by a non-main thread is listed under that thread) */
+  children: number[];
+}
+
+/**
+ * Threads of a process in one pass: context switches from each thread's status and its children from
+ * /proc/<pid>/task/<tid>/children, so finding a tree's descendants needs no scan of all of /proc.
+ */
+export function readTasks(pid: number, numThreads = 0, keep = false): TaskReading | undefined {
+  let tasks: string[];
+  if (numThreads === 1) {
+    tasks = [String(pid)]; // single-threaded: the only thread id is the pid, no directory listing needed
+  } else {
+    try {
+      tasks = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      return undefined;
+    }
+  }
+  const out: TaskReading = { ctxSwitches: 0, children: [] };
+  for (const tid of tasks) {
+    const status = readProcFile(`/proc/${pid}/task/${tid}/status`, keep);
+    if (status === undefined) continue; // the thread exited between readdir and read
+    out.ctxSwitches += parseContextSwitches(status);
+    const kids = readProcFile(`/proc/${pid}/task/${tid}/children`, keep);
+    if (kids) for (const c of kids.trim().split(" ")) if (c) out.children.push(Number(c));
+  }
+  return out;
+}
+
+let childrenFiles: boolean | undefined;
+/** Whether this kernel has /proc/<pid>/task/<tid>/children (CONFIG_PROC_CHILDREN, on in mainstream kernels). */
+export function hasChildrenFiles(): boolean {
+  childrenFiles ??= readProcFile(`/proc/${process.pid}/task/${process.pid}/children`) !== undefined;
+  return childrenFiles;
 }
 
 export function parseContextSwitches(statusText: string): number {
@@ -88,12 +228,10 @@ export function parseContextSwitches(statusText: string): number {
 }
 
 export function readRssBytes(pid: number): number | undefined {
-  try {
-    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return undefined;
-  }
+  const text = readProcFile(`/proc/${pid}/status`);
+  if (text === undefined) return undefined;
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(text);
+  return m ? Number(m[1]) * 1024 : 0;
 }
 
 export interface ProcIo {
@@ -104,16 +242,14 @@ export interface ProcIo {
 }
 
 export function parseIo(text: string): ProcIo {
-  const get = (k: string): number => Number(new RegExp(`^${k}:\\s+(\\d+)`, "m").exec(text)?.[1] ?? 0);
-  return { syscr: get("syscr"), syscw: get("syscw"), rchar: get("rchar"), wchar: get("wchar") };
+  const io: ProcIo = { syscr: 0, syscw: 0, rchar: 0, wchar: 0 };
+  for (const m of text.matchAll(/^(syscr|syscw|rchar|wchar):\s+(\d+)/gm)) io[m[1] as keyof ProcIo] = Number(m[2]);
+  return io;
 }
 
-export function readIo(pid: number): ProcIo | undefined {
-  try {
-    return parseIo(readFileSync(`/proc/${pid}/io`, "utf8"));
-  } catch {
-    return undefined;
-  }
+export function readIo(pid: number, keep = false): ProcIo | undefined {
+  const text = readProcFile(`/proc/${pid}/io`, keep);
+  return text === undefined ? undefined : parseIo(text);
 }
 
 export function readCmdline(pid: number): string[] {

@@ -1,16 +1,23 @@
 /**
- * Periodic readings of every measured process: exact /proc tick snapshots of the whole tree (the
- * source of every mean), and pidusage's per-interval percentage (the curve shown over time).
+ * Periodic readings of every measured process: exact /proc tick snapshots of the whole tree, the
+ * source of every mean and of the per-sample curve.
+ *
+ * The curve used to come from pidusage, which reads the same /proc/<pid>/stat again (plus
+ * /proc/uptime) for every pid: at 100 processes that was most of the harness's own CPU. The curve is
+ * now the tick delta between two consecutive readings of the tree, which is what pidusage computes,
+ * from the reading we take anyway (see bench/overhead.ts for the cost).
  */
-import pidusage from "pidusage";
-import { childrenMap } from "./proc.js";
+import { childrenMap, clockTicksPerSecond, hasChildrenFiles, releaseProcFiles } from "./proc.js";
 import { snapshotTree, type MeasuredProcess, type TreeSnapshot } from "./tree-snapshot.js";
 
 export interface Reading {
   /** seconds since the window started (negative during warm-up) */
   t: number;
   snap: TreeSnapshot;
-  /** pidusage's CPU percent for the tree since its previous reading (undefined on the first) */
+  /**
+   * CPU percent of one core for the tree since its previous reading (undefined on the first, or
+   * after a reading where the process was not alive). The name is historical: it was pidusage's.
+   */
   pidusageCpu?: number;
 }
 
@@ -24,8 +31,8 @@ export interface Track {
 
 export class Sampler {
   readonly tracks = new Map<string, Track>();
-  private seenByPidusage = new Set<number>();
   windowStart = Number.NaN;
+  private readonly clk = clockTicksPerSecond();
 
   add(key: string, target: MeasuredProcess): void {
     this.tracks.set(key, { key, target, readings: [] });
@@ -33,36 +40,21 @@ export class Sampler {
 
   /** Take one reading of every track, stamped relative to the window start (monotonic seconds). */
   async tick(now: number): Promise<void> {
-    const children = childrenMap();
+    // Without children files (an unusual kernel), one scan of /proc per tick serves every track.
+    const children = hasChildrenFiles() ? undefined : childrenMap();
     const t = Number.isNaN(this.windowStart) ? Number.NEGATIVE_INFINITY : now - this.windowStart;
     for (const track of this.tracks.values()) {
-      const snap = snapshotTree(track.target, children);
+      const snap = snapshotTree(track.target, children, true);
       const reading: Reading = { t, snap };
       if (snap.alive) {
-        reading.pidusageCpu = await this.pidusageCpu(snap.members.map((m) => m.pid));
+        const prev = track.readings.at(-1);
+        if (prev?.snap.alive && snap.at > prev.snap.at) {
+          reading.pidusageCpu = Math.max(0, ((snap.cpuTicks - prev.snap.cpuTicks) / this.clk / (snap.at - prev.snap.at)) * 100);
+        }
         track.lastAlive = reading;
       }
       track.readings.push(reading);
     }
-  }
-
-  /** Sum of pidusage's CPU over the members; undefined while any member has no history yet. */
-  private async pidusageCpu(pids: number[]): Promise<number | undefined> {
-    const results = await Promise.allSettled(pids.map((pid) => pidusage(pid)));
-    let total = 0;
-    let complete = true;
-    results.forEach((r, i) => {
-      const pid = pids[i] as number;
-      if (r.status !== "fulfilled") return;
-      // pidusage's first reading of a pid averages over the process's whole life: not a sample.
-      if (!this.seenByPidusage.has(pid)) {
-        this.seenByPidusage.add(pid);
-        complete = false;
-        return;
-      }
-      total += r.value.cpu;
-    });
-    return complete ? total : undefined;
   }
 
   /** Readings inside [t0, t1] of the window (inclusive), in order. */
@@ -70,7 +62,8 @@ export class Sampler {
     return track.readings.filter((r) => r.t >= t0 - 1e-6 && r.t <= t1 + 1e-6);
   }
 
+  /** Close the /proc files kept open between ticks. */
   close(): void {
-    pidusage.clear();
+    releaseProcFiles();
   }
 }

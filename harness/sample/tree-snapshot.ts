@@ -4,10 +4,12 @@
  */
 import {
   childrenMap,
+  hasChildrenFiles,
   processTree,
   readContextSwitches,
+  readTasks,
+  pageSizeBytes,
   readIo,
-  readRssBytes,
   readStat,
   type ProcIo,
 } from "./proc.js";
@@ -41,9 +43,14 @@ export function identify(pid: number): MeasuredProcess | undefined {
   return st ? { pid, startTicks: st.startTicks } : undefined;
 }
 
-export function snapshotTree(target: MeasuredProcess, children: Map<number, number[]> = childrenMap()): TreeSnapshot {
+/**
+ * One reading of the tree. With `children` (a map from one scan of /proc) the tree comes from it;
+ * without, descendants are found through each member's /proc/<pid>/task/<tid>/children files, which
+ * costs reads per member instead of a read of every process on the machine.
+ */
+export function snapshotTree(target: MeasuredProcess, children?: Map<number, number[]>, keep = false): TreeSnapshot {
   const at = nowSeconds();
-  const root = readStat(target.pid);
+  const root = readStat(target.pid, keep);
   const empty: TreeSnapshot = {
     at,
     alive: false,
@@ -56,19 +63,32 @@ export function snapshotTree(target: MeasuredProcess, children: Map<number, numb
   // A different start time means the pid now belongs to another program: never read it as ours.
   if (!root || root.startTicks !== target.startTicks || root.state === "Z") return empty;
   const snap: TreeSnapshot = { ...empty, alive: true, io: { ...empty.io }, members: [] };
-  for (const pid of processTree(target.pid, children)) {
-    const st = pid === target.pid ? root : readStat(pid);
-    if (!st) continue;
+  const walkFiles = children === undefined && hasChildrenFiles();
+  const map = walkFiles ? undefined : (children ?? childrenMap());
+  const pending = map ? processTree(target.pid, map) : [target.pid];
+  const seen = new Set<number>();
+  while (pending.length > 0) {
+    const pid = pending.shift() as number;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    const st = pid === target.pid ? root : readStat(pid, keep);
+    if (!st || st.state === "Z") continue;
     snap.cpuTicks += st.cpuTicks;
-    snap.ctxSwitches += readContextSwitches(pid) ?? 0;
-    const io = readIo(pid);
+    if (walkFiles) {
+      const tasks = readTasks(pid, st.numThreads, keep);
+      snap.ctxSwitches += tasks?.ctxSwitches ?? 0;
+      pending.push(...(tasks?.children ?? []));
+    } else {
+      snap.ctxSwitches += readContextSwitches(pid) ?? 0;
+    }
+    const io = readIo(pid, keep);
     if (io) {
       snap.io.syscr += io.syscr;
       snap.io.syscw += io.syscw;
       snap.io.rchar += io.rchar;
       snap.io.wchar += io.wchar;
     }
-    snap.rssBytes += readRssBytes(pid) ?? 0;
+    snap.rssBytes += st.rssPages * pageSizeBytes(); // the same figure as VmRSS, without reading status again
     snap.members.push({ pid, comm: st.comm });
   }
   return snap;
