@@ -5,6 +5,7 @@ import { toolVersion } from "../util/version.js";
 import { listBuiltinScenarios } from "../scenario/load.js";
 import { collect, nonNegativeSeconds, positiveInt, positiveSeconds, sampleSeconds } from "./options.js";
 import { harnessCommandLine, runCommand } from "./run-command.js";
+import { parseProfilerName } from "../profile/choose.js";
 import { compareCommand } from "../compare/compare-command.js";
 import { cleanCommand } from "./clean-command.js";
 
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
     .option("-q, --quiet", "no live progress on stderr")
     .option("--sweep <key=v1,v2,...>", "one run per value of a param or field (through --set); values split on commas, or on ';' when the list has one")
     .option("--repeat <n>", "run each scenario (and each sweep value) n times; the comparison shows median and min-max", positiveInt, 1)
+    .option("--profile <profiler>", "run the processes under a profiler: flame (0x, Node), doctor (Clinic.js, Node < 21.7), perf (perf record, non-Node); the report gets a profile section", parseProfilerName)
     .action(async (scenarios: string[], opts) => {
       process.exitCode = await runCommand(scenarios, opts);
     });

@@ -15,6 +15,9 @@ import { buildComparison, type SavedRun } from "../compare/build-comparison.js";
 import { relativeTo } from "../compare/compare-command.js";
 import { writeComparisonOutputs } from "../report/comparison-files.js";
 import { renderComparisonTables } from "../report/comparison-markdown.js";
+import { startProfiling } from "../profile/choose.js";
+import { sweepVerdicts } from "../diagnose/verdicts.js";
+import type { ProfilerName } from "../profile/types.js";
 
 export interface RunCommandOptions {
   duration?: number;
@@ -29,6 +32,8 @@ export interface RunCommandOptions {
   repeat?: number;
   /** the command line recorded in result.json (default: this process's own) */
   commandLine?: string;
+  /** run the processes under a profiler (harness/profile): flame | doctor | perf */
+  profile?: ProfilerName;
 }
 
 export function timestamp(d = new Date()): string {
@@ -53,13 +58,17 @@ export async function runOne(ref: string, opts: RunCommandOptions): Promise<{ re
   const plan = buildPlan(loaded.scenario, loaded.file);
   const outDir = resolve(opts.out ?? defaultOutDir(loaded.scenario.name));
   prepareOutDir(outDir);
+  const profiling = opts.profile ? startProfiling(opts.profile, plan, outDir) : undefined;
+  for (const note of profiling?.notes ?? []) process.stderr.write(`harness: ${note}\n`);
 
   const progress = new Progress(process.stderr, opts.quiet);
   const signals = installSignalHandlers();
   try {
     progress.event(`running ${loaded.scenario.name}: ${loaded.scenario.window.warmupS} s warm-up, ${loaded.scenario.window.durationS} s window; output in ${outDir}`);
     const { result, exitCode } = await executeRun({
-      plan,
+      plan: profiling?.plan ?? plan,
+      profiled: profiling?.profiled,
+      stopGraceMs: profiling?.stopGraceMs,
       outDir,
       scenarioFile: loaded.file,
       params: loaded.params,
@@ -69,7 +78,9 @@ export async function runOne(ref: string, opts: RunCommandOptions): Promise<{ re
       onEvent: (m) => progress.event(m),
       registerKill: signals.registerKill,
     });
-    writeRunOutputs(outDir, result);
+    if (profiling?.profiled) progress.event(`reading the ${profiling.profiled} profiles`);
+    const sections = profiling ? await profiling.finish(result) : [];
+    writeRunOutputs(outDir, result, { sections });
     const code = signals.signal.aborted ? signals.exitCode() : exitCode;
     return { result, exitCode: code, outDir };
   } finally {
@@ -108,6 +119,7 @@ export async function runCommand(scenarios: string[], opts: RunCommandOptions): 
     if (exitCode >= 128) break;
   }
   const comparison = buildComparison(relativeTo(parent, saved));
+  comparison.problems.unshift(...sweepVerdicts(saved.map((s) => s.result)).map((v) => `Verdict: ${v}`));
   const { markdown } = writeComparisonOutputs(parent, comparison, { command: harnessCommandLine() });
   process.stdout.write(`${renderComparisonTables(comparison)}\n\ncomparison: ${markdown}\n`);
   return worst;

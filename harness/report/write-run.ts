@@ -4,8 +4,10 @@ import type { RunResult } from "../analyze/result-types.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { renderRunMarkdown, type RunReportExtras } from "./run-markdown.js";
 import { cpuLineChartSvg } from "./svg.js";
+import { runVerdicts } from "../diagnose/verdicts.js";
 
-export function writeRunOutputs(outDir: string, result: RunResult, extras: RunReportExtras = {}): void {
+export function writeRunOutputs(outDir: string, result: RunResult, given: RunReportExtras = {}): void {
+  const extras: RunReportExtras = { ...given, verdicts: given.verdicts ?? runVerdicts(result) };
   writeFileAtomic(join(outDir, "result.json"), JSON.stringify(result, null, 2) + "\n");
   const svg = extras.chartSvg ? null : cpuLineChartSvg(result);
   if (svg) writeFileAtomic(join(outDir, "cpu.svg"), svg);

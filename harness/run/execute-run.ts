@@ -39,6 +39,10 @@ export interface RunOptions {
   onEvent?: (message: string) => void;
   /** receives a synchronous kill-everything function, for a second Ctrl-C or an exiting harness */
   registerKill?: (kill: () => void) => void;
+  /** the profiler the processes run under (harness/profile), recorded as result.profiled */
+  profiled?: string | false;
+  /** SIGTERM-to-SIGKILL grace when stopping (profilers write their files after SIGTERM) */
+  stopGraceMs?: number;
 }
 
 export interface RunOutcome {
@@ -134,7 +138,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     }
   } finally {
     opts.onTick?.({ phase: "stopping", secondsLeft: 0, cpuByRole: {} });
-    await supervisor.stopAll();
+    await supervisor.stopAll(opts.stopGraceMs);
     runRecord?.remove();
     sampler.close();
   }
@@ -169,7 +173,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     startedAt,
     machine: describeMachine(),
     window: { warmupS: w.warmupS, durationS: w.durationS, sampleS: w.sampleS, measuredS: Math.round(measuredS * 1000) / 1000, intervalS },
-    profiled: false,
+    profiled: opts.profiled ?? false,
     processes,
     roles: summariseRoles(processes),
     server,

@@ -1,0 +1,71 @@
+/** The profile summary section of report.md, in the shape of seed 001's tables. Pure. */
+import { cell, code } from "../report/escape.js";
+import { ms, share, table } from "../report/format.js";
+import { CATEGORY_LABEL } from "./categories.js";
+import type { FunctionFigure, ProfileSummary } from "./summary.js";
+import type { ProfileArtifact } from "./types.js";
+
+function place(f: FunctionFigure): string {
+  return f.file ? code(`${f.file}${f.line !== null ? `:${f.line}` : ""}`) : "–";
+}
+
+function link(text: string, path: string): string {
+  return `[${cell(text)}](${encodeURI(path)})`;
+}
+
+export function renderProfileSummary(s: ProfileSummary): string {
+  const out: string[] = [];
+  out.push(`### ${cell(s.process)}${s.flamegraph ? ` — ${link("flamegraph", s.flamegraph)}` : ""}`);
+  if (s.samples === 0) {
+    out.push(`No samples in the profile (${code(s.source)}).`);
+    return out.join("\n\n");
+  }
+  out.push(
+    `${s.samples.toLocaleString("en-US")} samples over the last ${s.coveredS.toFixed(1)} s of the profile (the measured window), from ${code(s.source)}. ` +
+      "Each sample stands for the wall time since the previous one, so an idle sample counts the whole wait it ended.",
+  );
+  out.push("#### Time by category (self time)");
+  out.push(
+    table(
+      ["Category", "Self time", "Share", "Notes"],
+      s.categories.filter((c) => c.samples > 0).map((c) => [c.share >= 0.2 ? `**${CATEGORY_LABEL[c.category]}**` : CATEGORY_LABEL[c.category], ms(c.ms), share(c.share), c.topFunction ? `mostly ${code(c.topFunction)}` : ""]),
+      ["l", "r", "r", "l"],
+    ),
+  );
+  if (s.topSelf.length) {
+    out.push(`#### Top ${s.topSelf.length} functions by self time (idle waits left out)`);
+    out.push(
+      table(
+        ["Function", "File:line", "Category", "Self time", "% of total", "Samples"],
+        s.topSelf.map((f) => [code(f.name), place(f), f.category, ms(f.ms), share(f.share), f.samples.toLocaleString("en-US")]),
+        ["l", "l", "l", "r", "r", "r"],
+      ),
+    );
+  }
+  if (s.topApplication.length) {
+    out.push("#### Application code by total time (the function and everything it calls)");
+    out.push(
+      table(
+        ["Function", "File:line", "Total time", "% of total", "Samples"],
+        s.topApplication.map((f) => [code(f.name), place(f), ms(f.ms), share(f.share), f.samples.toLocaleString("en-US")]),
+        ["l", "l", "r", "r", "r"],
+      ),
+    );
+  }
+  return out.join("\n\n");
+}
+
+/** The whole "Profile" section: the warning, links to every HTML, and one summary per process. */
+export function renderProfileSection(label: string, artifacts: ProfileArtifact[], notes: string[] = []): string {
+  const out: string[] = [`## Profile: ${cell(label)}`];
+  out.push("_This run was profiled: the profiler itself costs CPU, so these CPU figures must not be compared with an unprofiled run's._");
+  for (const n of notes) out.push(`> ${cell(n)}`);
+  const links = artifacts.filter((a) => a.html).map((a) => `- ${cell(a.process)}: ${link(a.html ?? "", a.html ?? "")}`);
+  if (links.length) out.push(links.join("\n"));
+  for (const a of artifacts) {
+    if (a.summary) out.push(renderProfileSummary(a.summary));
+    for (const p of a.problems) out.push(`> ${cell(p)}`);
+  }
+  if (artifacts.length === 0) out.push("No process of this run could be profiled by this profiler.");
+  return out.join("\n\n");
+}
