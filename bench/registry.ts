@@ -1,4 +1,6 @@
 /** Every benchmark `npm run bench` knows: one import and one entry each. */
 import type { Benchmark } from "./types.js";
+import { gateQuality } from "./gate-quality.js";
+import { overhead } from "./overhead.js";
 
-export const benchmarks: Benchmark[] = [];
+export const benchmarks: Benchmark[] = [gateQuality, overhead];

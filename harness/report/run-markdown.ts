@@ -3,6 +3,7 @@ import type { ProcessResult, RunResult } from "../analyze/result-types.js";
 import { asciiCpuChart } from "./ascii-chart.js";
 import { cell, code, codeCell, fenced, shellQuote } from "./escape.js";
 import { ms, num, pct, share, table } from "./format.js";
+import { serverSeriesSections } from "./server-series-markdown.js";
 
 export interface RunReportExtras {
   /** verdict lines in words, rendered at the top */
@@ -56,6 +57,14 @@ export function renderRunMarkdown(r: RunResult, extras: RunReportExtras = {}): s
       if (srv.perLoop.length > shown.length) out.push(`(${srv.perLoop.length - shown.length} more loops in result.json)`);
       out.push("_Gaps < 1 ms: the share of a loop's polls that arrived less than 1 ms after the server answered its previous poll — the signature of a loop that re-polls with no sleep._");
     }
+    out.push(...serverSeriesSections(r));
+    const counters = Object.entries(srv.counterRates ?? {}).sort(([a], [b]) => a.localeCompare(b));
+    if (counters.length) {
+      const shownCounters = counters.slice(0, 60);
+      out.push("### Counters");
+      out.push(table(["Counter", "Per second"], shownCounters.map(([n, v]) => [codeCell(n), num(v, 2)]), ["l", "r"]));
+      if (counters.length > shownCounters.length) out.push(`(${counters.length - shownCounters.length} more counters in result.json)`);
+    }
   } else if (srv.metricsUrl) {
     out.push(`Server counters: ${code(srv.metricsUrl)} could not be scraped at both ends of the window.`);
   }
@@ -93,8 +102,8 @@ export function renderRunMarkdown(r: RunResult, extras: RunReportExtras = {}): s
         String(p.pid),
         codeCell(shellQuote(p.command)),
         cell(p.members.map((m) => `${m.comm}(${m.pid})`).join(", ") || "–"),
-        `[${cell(p.name)}.log](${encodeURI(p.log)})`,
-        p.exit ? cell(`${p.exit.signal ?? `code ${p.exit.code}`} at ${p.exit.atS} s`) : "–",
+        p.log ? `[${cell(p.name)}.log](${encodeURI(p.log)})` : "–",
+        p.exit ? cell(`${p.exit.signal ?? (p.exit.code === null ? "exited" : `code ${p.exit.code}`)} at ${p.exit.atS} s`) : "–",
       ]),
     ),
   );
@@ -102,7 +111,7 @@ export function renderRunMarkdown(r: RunResult, extras: RunReportExtras = {}): s
   out.push(
     [
       "- **CPU** is the window's mean in percent of one core (the unit of `ps %cpu`; 200% is both cores of a 2-core machine): utime+stime (plus reaped children's) from `/proc/<pid>/stat` for the process and every descendant, read at the window's start and end.",
-      `- **CPU every ${r.window.intervalS} s** uses the same tick counts at interval boundaries; the chart uses pidusage's per-sample readings (±1% per 1-second sample at a 10 ms tick).`,
+      `- **CPU every ${r.window.intervalS} s** uses the same tick counts at interval boundaries; the chart uses the tick delta between consecutive readings (±1% per 1-second sample at a 10 ms tick).`,
       "- **Wake-ups/s** are voluntary + involuntary context switches summed over every thread (`/proc/<pid>/task/*/status`); **syscalls/s** are read+write syscalls from `/proc/<pid>/io`.",
       "- **Polls, empty polls, claims and pickup latency** come from the server's Prometheus endpoint, scraped at the window's start and end.",
     ].join("\n"),
@@ -114,14 +123,15 @@ function headline(r: RunResult): string {
   const s = r.roles.server?.cpuPercent;
   const w = r.roles.worker?.cpuPercent;
   const polls = r.server.pollsPerS;
-  return `Server ${pct(s)} and workers ${pct(w)} of one core over the window${polls !== null ? `, ${num(polls)} polls/s` : ""}.`;
+  const who = s === undefined ? `Workers ${pct(w)}` : w === undefined ? `Server ${pct(s)}` : `Server ${pct(s)} and workers ${pct(w)}`;
+  return `${who} of one core over the window${polls !== null ? `, ${num(polls)} polls/s` : ""}.`;
 }
 
 function summaryTable(r: RunResult): string {
   const rows: string[][] = [];
   const sorted = [...r.processes].sort((a, b) => roleOrder(a) - roleOrder(b));
   for (const p of sorted) {
-    rows.push([p.role, cell(p.name), pct(p.cpuPercent, 2), num(p.cpuSeconds, 2), num(p.wakeupsPerS), num(p.syscallsPerS), num(p.rssMB)]);
+    rows.push([p.role, cell(p.name) + (p.exit ? ` (exited at ${p.exit.atS} s: mean until then)` : ""), pct(p.cpuPercent, 2), num(p.cpuSeconds, 2), num(p.wakeupsPerS), num(p.syscallsPerS), num(p.rssMB)]);
   }
   for (const role of ["server", "worker", "load"] as const) {
     const s = r.roles[role];
@@ -149,5 +159,24 @@ function intervalTable(r: RunResult): string {
     ]);
   const cap = (s: string): string => s[0]?.toUpperCase() + s.slice(1);
   const means = ["**Mean**", ...roles.map((role) => `**${pct(r.roles[role]?.cpuPercent)}**`)];
-  return table(["Time", ...roles.map((role) => `${cap(role)} CPU`)], [...rows, means], ["l", ...roles.map(() => "r" as const)]);
+  const header = ["Time", ...roles.map((role) => `${cap(role)} CPU`)];
+  const align: ("l" | "r")[] = ["l", ...roles.map(() => "r" as const)];
+  // A process that exited during the run leaves a gap: say where, instead of summing it as 0%.
+  const exited = r.processes.filter((p) => p.exit);
+  if (exited.length === 0) return table(header, [...rows, means], align);
+  const sorted = [...times].sort((a, b) => a - b);
+  const notes = sorted.map((t, i) => {
+    const from = i === 0 ? Number.NEGATIVE_INFINITY : (sorted[i - 1] as number);
+    const parts: string[] = [];
+    for (const p of exited) {
+      const e = p.exit as NonNullable<ProcessResult["exit"]>;
+      const how = e.signal ?? (e.code === null ? "exited" : `code ${e.code}`);
+      if (e.atS > from && e.atS <= t) parts.push(`**${cell(p.name)} exited (${cell(how)}) at ${e.atS} s**`);
+      else if (e.atS <= from && !p.intervals.some((x) => x.t === t)) parts.push(`${cell(p.name)}: gone, no readings`);
+    }
+    return parts.join("; ");
+  });
+  const last = sorted.at(-1) ?? 0;
+  const late = exited.filter((p) => (p.exit as NonNullable<ProcessResult["exit"]>).atS > last).map((p) => `${cell(p.name)} exited at ${p.exit?.atS} s`);
+  return table([...header, "Notes"], [...rows.map((row, i) => [...row, notes[i] ?? ""]), [...means, late.join("; ")]], [...align, "l"]);
 }

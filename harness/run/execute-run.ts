@@ -13,7 +13,8 @@ import { nowSeconds } from "../sample/tree-snapshot.js";
 import { scrapeMetrics, type PromSample } from "../sample/prometheus.js";
 import { clockTicksPerSecond } from "../sample/proc.js";
 import { chooseIntervalS, processFigures, summariseRoles } from "../analyze/process-figures.js";
-import { emptyServerFigures, serverFigures } from "../analyze/server-figures.js";
+import { emptyServerFigures, metricNames, serverFigures } from "../analyze/server-figures.js";
+import { addSeriesFigures, type TimedScrape } from "../analyze/server-series.js";
 import { describeMachine } from "../analyze/machine.js";
 import { SCHEMA_VERSION, type RunResult, type Role } from "../analyze/result-types.js";
 import { fillPlaceholders } from "../scenario/plan.js";
@@ -76,6 +77,8 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   let windowStart = Number.NaN;
   let metricsStart: PromSample[] | undefined;
   let metricsEnd: PromSample[] | undefined;
+  /** every scrape of the window, for the per-interval series */
+  const scrapes: TimedScrape[] = [];
   let metricsUrl: string | null = null;
   let measuredS = 0;
   let failed = false;
@@ -109,7 +112,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     windowStart = t0 + w.warmupS;
     sampler.windowStart = windowStart;
     const windowEnd = windowStart + w.durationS;
-    // Warm-up: readings prime pidusage's history and feed the live view; none counts.
+    // Warm-up: readings prime the per-sample CPU (a delta needs a previous reading) and feed the live view; none counts.
     for (let k = 0; !signal.aborted; k++) {
       const at = t0 + k * w.sampleS;
       if (at >= windowStart - 1e-3) break;
@@ -124,8 +127,12 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
       await sleep(Math.max(0, (at - nowSeconds()) * 1000), signal);
       if (signal.aborted) break;
       await sampler.tick(nowSeconds());
+      const scrapeAt = nowSeconds() - windowStart;
       if (k === 0 && metricsUrl) metricsStart = await tryScrape(metricsUrl, problems);
       if (k === steps && metricsUrl) metricsEnd = await tryScrape(metricsUrl, problems);
+      // every sample in between too, for the series (a failed one is only a gap in it)
+      const scraped = k === 0 ? metricsStart : k === steps ? metricsEnd : metricsUrl ? await scrapeMetrics(metricsUrl).catch(() => undefined) : undefined;
+      if (scraped) scrapes.push({ t: scrapeAt, samples: scraped });
       measuredS = nowSeconds() - windowStart;
       opts.onTick?.({ phase: "window", secondsLeft: Math.max(0, windowEnd - nowSeconds()), cpuByRole: liveCpu(sampler, supervisor) });
     }
@@ -133,6 +140,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     if (err instanceof RunError && !signal.aborted) {
       failed = true;
       problems.push(err.message);
+      emit(err.message);
     } else if (!signal.aborted) {
       throw err;
     }
@@ -154,20 +162,21 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
       name: p.spec.name,
       group: p.spec.group,
       pid: p.pid,
-      command: p.argv,
+      command: p.spec.shell ? ["/bin/sh", "-c", p.argv.join(" ")] : p.argv,
       log: relative(outDir, p.logFile),
       exit: exitedAt !== undefined && p.exit ? { code: p.exit.code, signal: p.exit.signal, atS: Math.round((exitedAt - windowStart) * 10) / 10 } : undefined,
     };
     if (!track) return { ...meta, members: [], cpuPercent: 0, cpuSeconds: 0, wakeupsPerS: 0, syscallsPerS: 0, readBytesPerS: 0, writeBytesPerS: 0, rssMB: 0, samples: [], intervals: [] };
     return processFigures(track, meta, w.durationS, intervalS, clk);
   });
-  const server = metricsUrl && metricsStart && metricsEnd && measuredS > 0 ? serverFigures(metricsUrl, metricsStart, metricsEnd, measuredS) : emptyServerFigures(metricsUrl);
+  const server = metricsUrl && metricsStart && metricsEnd && measuredS > 0 ? serverFigures(metricsUrl, metricsStart, metricsEnd, measuredS, metricNames(plan.server.metricsMap)) : emptyServerFigures(metricsUrl);
+  const serverWithSeries = metricsStart && metricsEnd ? addSeriesFigures(server, metricsStart, metricsEnd, scrapes, measuredS, metricNames(plan.server.metricsMap)) : server;
   const result: RunResult = {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: "idle-cpu-harness", version: toolVersion() },
     status,
     problems,
-    scenario: { name: plan.scenario.name, description: plan.scenario.description, file: opts.scenarioFile },
+    scenario: { name: plan.scenario.name, description: plan.scenario.description, file: opts.scenarioFile, timeScale: plan.scenario.timeScale },
     params: opts.params,
     command: opts.command,
     startedAt,
@@ -176,7 +185,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     profiled: opts.profiled ?? false,
     processes,
     roles: summariseRoles(processes),
-    server,
+    server: serverWithSeries,
   };
   return { result, exitCode: status === "ok" ? 0 : 1 };
 }

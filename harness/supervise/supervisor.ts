@@ -10,6 +10,7 @@ import { RunError } from "../util/errors.js";
 import type { ProcessSpec } from "../scenario/plan.js";
 import { fillPlaceholders } from "../scenario/plan.js";
 import { identify, type MeasuredProcess } from "../sample/tree-snapshot.js";
+import { readStat } from "../sample/proc.js";
 import { waitReady } from "./readiness.js";
 
 export interface Started {
@@ -45,7 +46,8 @@ export class Supervisor {
     const env: Record<string, string> = {};
     for (const [k, v] of Object.entries(spec.env)) env[k] = fillPlaceholders(v, values);
     const [cmd, ...args] = spec.shell ? ["/bin/sh", "-c", argv.join(" ")] : argv;
-    const logFile = join(this.logDir, `${spec.name}.log`);
+    // Names are validated by the scenario schema; this keeps a log file inside the log folder regardless.
+    const logFile = join(this.logDir, `${spec.name.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+/, "_")}.log`);
     const log = createWriteStream(logFile);
     this.logs.push(log);
     const tail: string[] = [];
@@ -101,7 +103,7 @@ export class Supervisor {
   /** Stop every process group started: SIGTERM, then SIGKILL after the grace period. */
   async stopAll(graceMs = 3000): Promise<void> {
     this.stopping = true;
-    const groups = this.started.map((p) => p.pid);
+    const groups = this.started.filter(ourGroup).map((p) => p.pid);
     for (const pgid of groups) signalGroup(pgid, "SIGTERM");
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline && groups.some(groupAlive)) await sleep(50);
@@ -114,12 +116,21 @@ export class Supervisor {
   /** Synchronous last resort, for process exit paths that cannot wait. */
   killAllNow(): void {
     this.stopping = true;
-    for (const p of this.started) signalGroup(p.pid, "SIGKILL");
+    for (const p of this.started) if (ourGroup(p)) signalGroup(p.pid, "SIGKILL");
   }
 
   get isStopping(): boolean {
     return this.stopping;
   }
+}
+
+/**
+ * False when the leader's pid now belongs to another program (same pid, other start time): its old
+ * group is then gone, since Linux never reuses a pid that is still a group id, and must not be signalled.
+ */
+function ourGroup(p: Started): boolean {
+  const st = readStat(p.pid);
+  return st === undefined || st.startTicks === p.target.startTicks;
 }
 
 function signalGroup(pgid: number, sig: NodeJS.Signals): void {
