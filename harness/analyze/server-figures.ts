@@ -51,25 +51,60 @@ export const REFERENCE_METRICS: MetricNames = {
   pickupLatency: "jobs_pickup_latency_seconds",
 };
 
+/** The reference names with a scenario's metricsMap laid over them (unset keys keep the reference name). */
+export function metricNames(map: Partial<Record<keyof MetricNames, string | undefined>> = {}): MetricNames {
+  const out: MetricNames = { ...REFERENCE_METRICS };
+  for (const key of Object.keys(out) as (keyof MetricNames)[]) {
+    const v = map[key];
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}
+
+/** A metric name with optional label matchers, as in a scenario's metricsMap: `name{label="value"}`. */
+export interface MetricSelector {
+  name: string;
+  match: Record<string, string>;
+}
+
+export function parseSelector(text: string): MetricSelector {
+  const open = text.indexOf("{");
+  if (open < 0) return { name: text.trim(), match: {} };
+  const match: Record<string, string> = {};
+  for (const m of text.slice(open).matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"([^"]*)"/g)) match[m[1] as string] = m[2] as string;
+  return { name: text.slice(0, open).trim(), match };
+}
+
 export function serverFigures(metricsUrl: string, start: PromSample[], end: PromSample[], seconds: number, names: MetricNames = REFERENCE_METRICS): ServerFigures {
   const has = (n: string): boolean => end.some((s) => s.name === n || s.name === `${n}_bucket` || s.name === `${n}_count`);
   const delta = (n: string, match: Record<string, string> = {}): number => sumMetric(end, n, match) - sumMetric(start, n, match);
-  const perS = (n: string, match: Record<string, string> = {}): number | null => (has(n) ? round(delta(n, match) / seconds) : null);
-  const polls = has(names.polls) ? delta(names.polls) : null;
-  const empty = has(names.emptyPolls) ? delta(names.emptyPolls) : null;
+  const pollsSel = parseSelector(names.polls);
+  const emptySel = parseSelector(names.emptyPolls);
+  const claimsSel = parseSelector(names.claims);
+  const selDelta = (sel: MetricSelector, match: Record<string, string> = {}): number => delta(sel.name, { ...sel.match, ...match });
+  const perS = (text: string): number | null => {
+    const sel = parseSelector(text);
+    return has(sel.name) ? round(selDelta(sel) / seconds) : null;
+  };
+  const polls = has(pollsSel.name) ? selDelta(pollsSel) : null;
+  const empty = has(emptySel.name) ? selDelta(emptySel) : null;
 
   const perLoop: WorkerPollFigures[] = [];
-  if (has(names.polls)) {
+  if (has(pollsSel.name)) {
     const keys = new Set<string>();
-    for (const s of end) if (s.name === names.polls && Object.keys(s.labels).length > 0) keys.add(JSON.stringify([s.labels.worker ?? "", s.labels.loop ?? ""]));
+    const matches = (labels: Record<string, string>): boolean => Object.entries(pollsSel.match).every(([k, v]) => labels[k] === v);
+    // one row per worker/loop label pair; counters without those labels give no per-loop rows
+    for (const s of end) if (s.name === pollsSel.name && matches(s.labels) && (s.labels.worker || s.labels.loop)) keys.add(JSON.stringify([s.labels.worker ?? "", s.labels.loop ?? ""]));
     for (const key of [...keys].sort()) {
       const [worker, loop] = JSON.parse(key) as [string, string];
       const match: Record<string, string> = {};
       if (worker) match.worker = worker;
       if (loop) match.loop = loop;
-      const p = delta(names.polls, match);
-      const e = has(names.emptyPolls) ? delta(names.emptyPolls, match) : null;
-      const gaps = diffBuckets(histogramBuckets(end, names.pollGap, match), histogramBuckets(start, names.pollGap, match));
+      const p = selDelta(pollsSel, match);
+      const e = has(emptySel.name) ? selDelta(emptySel, match) : null;
+      const gap = parseSelector(names.pollGap);
+      const gapMatch = { ...gap.match, ...match };
+      const gaps = diffBuckets(histogramBuckets(end, gap.name, gapMatch), histogramBuckets(start, gap.name, gapMatch));
       perLoop.push({
         worker,
         loop,
@@ -81,8 +116,9 @@ export function serverFigures(metricsUrl: string, start: PromSample[], end: Prom
   }
 
   let pickup: LatencySummary | null = null;
-  if (has(names.pickupLatency)) {
-    const b = diffBuckets(histogramBuckets(end, names.pickupLatency), histogramBuckets(start, names.pickupLatency));
+  const latency = parseSelector(names.pickupLatency);
+  if (has(latency.name)) {
+    const b = diffBuckets(histogramBuckets(end, latency.name, latency.match), histogramBuckets(start, latency.name, latency.match));
     const count = b.at(-1)?.count ?? 0;
     if (count > 0) {
       const q = (x: number): number => round((histogramQuantile(x, b) ?? 0) * 1000, 2);
@@ -111,7 +147,7 @@ export function serverFigures(metricsUrl: string, start: PromSample[], end: Prom
     scraped: true,
     pollsPerS: polls === null ? null : round(polls / seconds),
     emptyPollRatio: polls !== null && empty !== null && polls > 0 ? round(empty / polls, 4) : null,
-    claimsPerS: perS(names.claims),
+    claimsPerS: has(claimsSel.name) ? round(selDelta(claimsSel) / seconds) : null,
     enqueuedPerS: perS(names.enqueued),
     notificationsPerS: perS(names.notifications),
     notifiedPollsPerS: perS(names.notifiedPolls),

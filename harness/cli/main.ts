@@ -8,6 +8,7 @@ import { harnessCommandLine, runCommand } from "./run-command.js";
 import { parseProfilerName } from "../profile/choose.js";
 import { compareCommand } from "../compare/compare-command.js";
 import { cleanCommand } from "./clean-command.js";
+import { attachCommand } from "../attach/attach-command.js";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -51,6 +52,23 @@ export function buildProgram(): Command {
     .option("-n, --dry-run", "only list them")
     .action(async (opts: { dryRun?: boolean }) => {
       process.exitCode = await cleanCommand(opts);
+    });
+
+  program
+    .command("attach")
+    .description("measure processes that are already running (never signalled or stopped) and write result.json + report.md")
+    .option("-p, --pid <pid>", "a running process to measure, with its descendants (repeatable)", collect, [])
+    .option("--name <pid=name>", "name shown for a pid in the report (repeatable; default <comm>-<pid>)", collect, [])
+    .option("--role <pid=role>", "server or worker (repeatable; default worker)", collect, [])
+    .requiredOption("-d, --duration <s>", "seconds to measure", positiveSeconds)
+    .option("-w, --warmup <s>", "seconds of readings before the window (default 0)", nonNegativeSeconds)
+    .option("-s, --sample <s>", "seconds between readings (default 1)", sampleSeconds)
+    .option("-o, --out <dir>", "output folder (default runs/attach-<timestamp>)")
+    .option("--metrics <url>", "a Prometheus endpoint scraped at the window's start and end")
+    .option("--metrics-map <key=metric>", "map a counter onto the report's columns, e.g. polls=myapp_requests_total (repeatable)", collect, [])
+    .option("-q, --quiet", "no live progress on stderr")
+    .action(async (opts) => {
+      process.exitCode = await attachCommand(opts);
     });
 
   program

@@ -131,8 +131,38 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
   return s || "(top level)";
 }
 
+type Issue = z.ZodError["issues"][number];
+
+/** How far a union branch is from the input: one per issue, one per unknown key. */
+function branchScore(issues: Issue[]): number {
+  return issues.reduce((n, i) => n + (i.code === "unrecognized_keys" ? i.keys.length : 1), 0);
+}
+
+/**
+ * Replace a union's "matches no form" by the issues of the form the input is closest to (a worker
+ * with `command` but a wrong `count` gets "workers[0].count: expected number"), so the message names
+ * the field. When two forms are equally close, the union's own message stays, with the unknown
+ * fields every form rejects.
+ */
+function expandIssue(i: Issue, prefix: PropertyKey[] = []): Issue[] {
+  const path = [...prefix, ...i.path];
+  if (i.code !== "invalid_union" || i.errors.length === 0) return [{ ...i, path } as Issue];
+  const scored = i.errors.map((branch) => ({ branch, score: branchScore(branch) })).sort((a, b) => a.score - b.score);
+  const best = scored[0];
+  if (best && (scored.length === 1 || (scored[1]?.score ?? Infinity) > best.score)) return best.branch.flatMap((b) => expandIssue(b, path));
+  const unknownEverywhere = (i.errors[0] ?? [])
+    .filter((u) => u.code === "unrecognized_keys" && u.path.length === 0)
+    .flatMap((u) => (u.code === "unrecognized_keys" ? u.keys : []))
+    .filter((k) => i.errors.every((branch) => branch.some((u) => u.code === "unrecognized_keys" && u.path.length === 0 && u.keys.includes(k))));
+  const out: Issue[] = [];
+  if (unknownEverywhere.length) out.push({ code: "unrecognized_keys", keys: unknownEverywhere, path, message: "", input: undefined } as Issue);
+  out.push({ ...i, path } as Issue);
+  return out;
+}
+
 export function formatZodError(file: string, error: z.ZodError): string {
-  const issues = error.issues.slice(0, 5).map((i) => {
+  const all = error.issues.flatMap((i) => expandIssue(i));
+  const issues = all.slice(0, 5).map((i) => {
     if (i.code === "unrecognized_keys") {
       const where = formatIssuePath(i.path);
       return `unknown field ${i.keys.map((k) => `"${where === "(top level)" ? k : `${where}.${k}`}"`).join(", ")}`;
@@ -140,9 +170,10 @@ export function formatZodError(file: string, error: z.ZodError): string {
     if (i.code === "invalid_union") {
       return `field "${formatIssuePath(i.path)}": does not match any accepted form (${describeUnion(i.path)})`;
     }
-    return `field "${formatIssuePath(i.path)}": ${i.message}`;
+    const missing = /^Invalid input: expected (\w+), received undefined$/.exec(i.message);
+    return `field "${formatIssuePath(i.path)}": ${missing ? `missing (expected ${missing[1] === "array" ? "an array" : `a ${missing[1]}`})` : i.message}`;
   });
-  const more = error.issues.length > 5 ? ` (and ${error.issues.length - 5} more)` : "";
+  const more = all.length > 5 ? ` (and ${all.length - 5} more)` : "";
   return `${file}: ${issues.join("; ")}${more}`;
 }
 

@@ -5,9 +5,10 @@
  */
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { UsageError } from "../util/errors.js";
 import { packageRoot, referenceProgram } from "../util/paths.js";
-import type { Ready, Scenario } from "./schema.js";
+import type { MetricsMap, Ready, Scenario } from "./schema.js";
 
 export type Role = "server" | "worker" | "load";
 
@@ -28,6 +29,17 @@ export interface ProcessSpec {
   url?: string;
   /** Prometheus endpoint (template) scraped at the window's start and end */
   metrics?: string;
+  /** the user's counters standing in for the reference server's poll counters */
+  metricsMap?: MetricsMap;
+}
+
+/** A working directory from the file: placeholders filled, relative to the scenario file's folder. */
+function resolveCwd(cwd: string | undefined, scenarioFile: string, index: number, name: string): string | undefined {
+  if (cwd === undefined) return undefined;
+  const filled = cwd.replace(/\{(root|index|name)\}/g, (_m, key: string) => (key === "root" ? packageRoot() : key === "index" ? String(index) : name));
+  const dir = resolve(dirname(scenarioFile), filled);
+  if (!existsSync(dir)) throw new UsageError(`${scenarioFile}: field "cwd" of "${name}": folder ${dir} does not exist`);
+  return dir;
 }
 
 export interface Plan {
@@ -75,6 +87,7 @@ export function buildPlan(scenario: Scenario, scenarioFile: string): Plan {
     };
   } else {
     const s = scenario.server;
+    if (s.metricsMap && !s.metrics) throw new UsageError(`${scenarioFile}: field "server.metricsMap": needs "server.metrics", the Prometheus endpoint to scrape`);
     server = {
       role: "server",
       name: s.name,
@@ -83,11 +96,12 @@ export function buildPlan(scenario: Scenario, scenarioFile: string): Plan {
       argv: s.command,
       shell: s.shell,
       env: s.env,
-      cwd: s.cwd,
+      cwd: resolveCwd(s.cwd, scenarioFile, 0, s.name),
       ready: s.ready,
       readyTimeoutS: s.readyTimeoutS,
       url: s.url,
       metrics: s.metrics,
+      metricsMap: s.metricsMap,
     };
   }
 
@@ -117,7 +131,7 @@ export function buildPlan(scenario: Scenario, scenarioFile: string): Plan {
           argv: g.command,
           shell: g.shell,
           env: g.env,
-          cwd: g.cwd,
+          cwd: resolveCwd(g.cwd, scenarioFile, i, name),
           ready: g.ready,
           readyTimeoutS: g.readyTimeoutS,
         });

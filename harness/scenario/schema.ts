@@ -30,6 +30,25 @@ const commandFields = {
   readyTimeoutS: z.number().positive().max(600).default(15),
 };
 
+/** A counter name, optionally with label matchers: `myapp_requests_total{path="/poll"}`. */
+const metricSelector = z
+  .string()
+  .regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{\s*[a-zA-Z_][a-zA-Z0-9_]*\s*=\s*"[^"]*"\s*(,\s*[a-zA-Z_][a-zA-Z0-9_]*\s*=\s*"[^"]*"\s*)*\})?$/, 'expected a metric name, optionally with labels: name{label="value"}');
+
+/** Which of a user's Prometheus metrics fill the report's poll figures (unset keys: the reference names). */
+export const metricsMapSchema = z
+  .object({
+    polls: metricSelector.optional(),
+    emptyPolls: metricSelector.optional(),
+    claims: metricSelector.optional(),
+    enqueued: metricSelector.optional(),
+    notifications: metricSelector.optional(),
+    pollGap: metricSelector.optional(),
+    pickupLatency: metricSelector.optional(),
+  })
+  .strict();
+export type MetricsMap = z.infer<typeof metricsMapSchema>;
+
 export const referenceServerSchema = z
   .object({
     notify: z.enum(["off", "broadcast", "targeted"]).default("off"),
@@ -47,6 +66,8 @@ export const serverSchema = z.union([
       url: z.string().optional(),
       /** Prometheus text endpoint scraped at the window's start and end, e.g. "{server.url}/metrics" */
       metrics: z.string().optional(),
+      /** the user's own counters mapped to the report's poll columns, e.g. { polls: "myapp_requests_total" } */
+      metricsMap: metricsMapSchema.optional(),
     })
     .strict(),
 ]);

@@ -1,0 +1,98 @@
+/**
+ * `harness attach`: measures processes the harness did not start, and never stops them.
+ * Ratios with wide margins, never absolute CPU: the machine is shared and noisy.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import type { RunResult } from "../../harness/analyze/result-types.js";
+import { clockTicksPerSecond } from "../../harness/sample/proc.js";
+import { runHarness, tempDir } from "../helpers/cli.js";
+
+const started: ChildProcess[] = [];
+
+function startNode(code: string): ChildProcess {
+  const child = spawn(process.execPath, ["-e", code], { stdio: "ignore" });
+  started.push(child);
+  return child;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+afterEach(async () => {
+  for (const c of started.splice(0)) {
+    if (c.exitCode === null && c.signalCode === null) {
+      const gone = new Promise((r) => c.once("exit", r));
+      c.kill("SIGKILL");
+      await gone;
+    }
+  }
+});
+
+function load(dir: string): RunResult {
+  return JSON.parse(readFileSync(join(dir, "result.json"), "utf8")) as RunResult;
+}
+
+describe("harness attach", () => {
+  it("measures a busy timer at least 5x a quiet one, and leaves both running", async () => {
+    const busy = startNode("setInterval(()=>{},1)");
+    const quiet = startNode("setInterval(()=>{},1000)");
+    await new Promise((r) => setTimeout(r, 500));
+    const out = tempDir();
+    const args = ["attach", "--pid", String(busy.pid), "--pid", String(quiet.pid), "--name", `${busy.pid}=busy`, "--name", `${quiet.pid}=quiet`, "--duration", "4", "--out", out];
+    const r = await runHarness(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(alive(busy.pid!)).toBe(true);
+    expect(alive(quiet.pid!)).toBe(true);
+
+    const result = load(out);
+    expect(result.status).toBe("ok");
+    const b = result.processes.find((p) => p.name === "busy")!;
+    const q = result.processes.find((p) => p.name === "quiet")!;
+    expect(b.pid).toBe(busy.pid);
+    expect(b.command.join(" ")).toContain("setInterval");
+    // floor: one clock tick over the window, the resolution of /proc's CPU counters
+    const tick = 1 / clockTicksPerSecond();
+    expect(b.cpuSeconds).toBeGreaterThanOrEqual(5 * Math.max(q.cpuSeconds, tick));
+    expect(b.wakeupsPerS).toBeGreaterThan(5 * Math.max(q.wakeupsPerS, 1));
+    const report = readFileSync(join(out, "report.md"), "utf8");
+    expect(report).toMatch(/\| worker \| busy \|/);
+    expect(report).toContain("left them running");
+  });
+
+  it("marks a process that exits during the window, without failing", async () => {
+    // lives about 4 s: long enough for the harness to start under load, shorter than the window
+    const shortLived = startNode("setTimeout(()=>{},4000)");
+    const out = tempDir();
+    const r = await runHarness(["attach", "--pid", String(shortLived.pid), "--role", `${shortLived.pid}=server`, "--duration", "7", "--out", out]);
+    expect(r.code, r.stderr).toBe(0);
+    const result = load(out);
+    const p = result.processes[0]!;
+    expect(p.role).toBe("server");
+    expect(p.exit).toBeDefined();
+    expect(p.exit!.atS).toBeLessThan(7);
+    expect(readFileSync(join(out, "report.md"), "utf8")).toMatch(/exited at [\d.]+ s/);
+    expect(result.problems.join(" ")).toMatch(/exited during the measurement/);
+  });
+
+  it("exits 2 naming a pid that does not exist, and one given twice", async () => {
+    const me = startNode("setInterval(()=>{},1000)");
+    const r = await runHarness(["attach", "--pid", String(me.pid), "--pid", "999999999", "--duration", "1"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("999999999");
+    const twice = await runHarness(["attach", "--pid", String(me.pid), "--pid", String(me.pid), "--duration", "1"]);
+    expect(twice.code).toBe(2);
+    const noDuration = await runHarness(["attach", "--pid", String(me.pid)]);
+    expect(noDuration.code).toBe(2);
+    expect(noDuration.stderr).toContain("--duration");
+    expect(alive(me.pid!)).toBe(true);
+  });
+});
