@@ -12,6 +12,7 @@ import { installSignalHandlers } from "./signals.js";
 import { describeDeadRuns, findDeadRuns } from "../supervise/run-record.js";
 import { parseSweep, planRuns, safeName } from "../compare/run-plan.js";
 import { buildComparison, type SavedRun } from "../compare/build-comparison.js";
+import type { Comparison } from "../compare/comparison-types.js";
 import { relativeTo } from "../compare/compare-command.js";
 import { writeComparisonOutputs } from "../report/comparison-files.js";
 import { renderComparisonTables } from "../report/comparison-markdown.js";
@@ -89,7 +90,6 @@ export async function runOne(ref: string, opts: RunCommandOptions): Promise<{ re
 }
 
 export async function runCommand(scenarios: string[], opts: RunCommandOptions): Promise<number> {
-  let worst = 0;
   const orphans = describeDeadRuns(findDeadRuns());
   if (orphans) process.stderr.write(`harness: warning: ${orphans.replace(/\n/g, "\nharness: ")}\n`);
   const repeat = opts.repeat ?? 1;
@@ -99,7 +99,23 @@ export async function runCommand(scenarios: string[], opts: RunCommandOptions): 
     process.stdout.write(`${terminalSummary(result)}\n\nreport: ${join(outDir, "report.md")}\nresult: ${join(outDir, "result.json")}\n`);
     return exitCode;
   }
-  // Several runs: one folder holding a sub-folder per run and the comparison of them all.
+  const { exitCode, comparison, markdown } = await runSeries(scenarios, opts, harnessCommandLine());
+  process.stdout.write(`${renderComparisonTables(comparison)}\n\ncomparison: ${markdown}\n`);
+  return exitCode;
+}
+
+/**
+ * Several runs (scenarios x sweep values x repeats) into one folder: a sub-folder per run and the
+ * comparison of them all (comparison.md, .json, .svg). Used by `harness run` and `npm run replicate`.
+ */
+export async function runSeries(
+  scenarios: string[],
+  opts: RunCommandOptions,
+  commandLine: string,
+): Promise<{ exitCode: number; parent: string; saved: SavedRun[]; comparison: Comparison; markdown: string }> {
+  let worst = 0;
+  const repeat = opts.repeat ?? 1;
+  const sweep = opts.sweep ? parseSweep(opts.sweep) : undefined;
   const first = scenarios[0] ?? "comparison";
   const parent = resolve(opts.out ?? join("runs", `${sweep ? `${safeName(first)}-sweep-${safeName(sweep.key)}` : "comparison"}-${timestamp()}`));
   const runs = planRuns(scenarios, { set: opts.set, sweep, repeat, parent, duration: opts.duration, warmup: opts.warmup, sample: opts.sample });
@@ -120,7 +136,6 @@ export async function runCommand(scenarios: string[], opts: RunCommandOptions): 
   }
   const comparison = buildComparison(relativeTo(parent, saved));
   comparison.problems.unshift(...sweepVerdicts(saved.map((s) => s.result)).map((v) => `Verdict: ${v}`));
-  const { markdown } = writeComparisonOutputs(parent, comparison, { command: harnessCommandLine() });
-  process.stdout.write(`${renderComparisonTables(comparison)}\n\ncomparison: ${markdown}\n`);
-  return worst;
+  const { markdown } = writeComparisonOutputs(parent, comparison, { command: commandLine });
+  return { exitCode: worst, parent, saved, comparison, markdown };
 }

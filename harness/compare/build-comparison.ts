@@ -31,6 +31,11 @@ function workerCount(r: RunResult): number {
   return Math.max(1, ids.size || (r.roles.worker?.count ?? 1));
 }
 
+/** The per-enqueue fan-out, read loosely: results written before it existed lack it. */
+function fanout(r: RunResult): { notificationsPerEnqueue?: number; pollsTriggeredPerEnqueue?: number; wastedWakeupsPerEnqueue?: number } | null | undefined {
+  return (r.server as { fanout?: { notificationsPerEnqueue?: number; pollsTriggeredPerEnqueue?: number; wastedWakeupsPerEnqueue?: number } | null }).fanout;
+}
+
 export function figuresOf(runs: RunResult[]): ConditionFigures {
   const f = (pick: (r: RunResult) => number | null | undefined) => summarize(runs.map(pick));
   return {
@@ -47,6 +52,9 @@ export function figuresOf(runs: RunResult[]): ConditionFigures {
     notificationsPerS: f((r) => r.server.notificationsPerS),
     notifiedPollsPerS: f((r) => r.server.notifiedPollsPerS),
     notifiedEmptyPollsPerS: f((r) => r.server.notifiedEmptyPollsPerS),
+    notificationsPerEnqueue: f((r) => fanout(r)?.notificationsPerEnqueue),
+    pollsTriggeredPerEnqueue: f((r) => fanout(r)?.pollsTriggeredPerEnqueue),
+    wastedWakeupsPerEnqueue: f((r) => fanout(r)?.wastedWakeupsPerEnqueue),
   };
 }
 

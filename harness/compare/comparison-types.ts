@@ -27,6 +27,11 @@ export interface ConditionFigures {
   notifiedPollsPerS: Summary | null;
   /** polls triggered by a notification that found nothing: wasted wake-ups */
   notifiedEmptyPollsPerS: Summary | null;
+  /** fan-out per enqueued job (seed 003), when the result has it */
+  notificationsPerEnqueue?: Summary | null;
+  pollsTriggeredPerEnqueue?: Summary | null;
+  /** notifications that did not end in a claim, per enqueued job */
+  wastedWakeupsPerEnqueue?: Summary | null;
 }
 
 export type FigureName = keyof ConditionFigures;

@@ -42,7 +42,7 @@ function fmtReduction(r: { median: number; min: number; max: number } | null, ra
   if (!r) return "–";
   const p = (x: number): string => `${Math.round(x * 100)}%`;
   const body = ranged ? `${p(r.median)} (${rangeText(p(r.min), p(r.max))})` : p(r.median);
-  return r.median >= 0 ? body : `none: ${Math.round(-r.median * 100)}% more`;
+  return r.median >= 0 ? body : `${Math.round(-r.median * 100)}% more`;
 }
 
 function noiseWord(a: Summary | null, b: Summary | null): "within noise" | "outside noise" | "noise unknown" | null {
@@ -65,7 +65,7 @@ function versusNote(base: Condition, c: Condition): string {
     const ratioText = a.median > 0 ? `×${(b.median / a.median).toFixed(2)}` : "";
     const w = noiseWord(a, b);
     if (w) words.add(w);
-    parts.push(`${name} ${ratioText}${w === "within noise" ? " (within noise)" : ""}`.trim());
+    parts.push(`${name} ${ratioText}${w === "within noise" || w === "outside noise" ? ` (${w})` : ""}`.trim());
   }
   if (!parts.length) return "";
   const suffix = words.has("noise unknown") ? "; single runs, noise unknown" : "";
@@ -105,7 +105,7 @@ export function beforeAfterTable(c: Comparison): string {
     const r = reduction(a, b);
     const ranged = a.n > 1 || b.n > 1;
     const w = withinNoise(a, b);
-    if (w === true) return `within noise (${fmtReduction(r, ranged)})`;
+    if (w === true) return `within noise: ${fmtReduction(r, ranged)}`;
     return `**${fmtReduction(r, ranged)}**`;
   };
   rows.push(["**Reduction**", red("serverCpu"), red("workerCpu")]);
@@ -135,17 +135,20 @@ export function matrixTable(c: Comparison): string {
 /** Fan-out per condition, when any condition sent notifications. */
 export function notificationTable(c: Comparison): string | null {
   if (!c.conditions.some((k) => (k.figures.notificationsPerS?.median ?? 0) > 0)) return null;
+  const perJob = c.conditions.some((k) => k.figures.notificationsPerEnqueue);
+  const f2: Fmt = (x) => num(x, 2);
   return table(
-    ["Condition", "Notifications/s", "Polls triggered/s", "Triggered polls that found nothing/s", "Server CPU", "Worker CPU"],
+    ["Condition", "Notifications/s", "Polls triggered/s", "Triggered polls that found nothing/s", ...(perJob ? ["Notifications/job", "Wasted wake-ups/job"] : []), "Server CPU", "Worker CPU"],
     c.conditions.map((k) => [
       cell(k.label),
-      summaryCell(k.figures.notificationsPerS, fNum),
-      summaryCell(k.figures.notifiedPollsPerS, fNum),
-      summaryCell(k.figures.notifiedEmptyPollsPerS, fNum),
+      summaryCell(k.figures.notificationsPerS, f2),
+      summaryCell(k.figures.notifiedPollsPerS, f2),
+      summaryCell(k.figures.notifiedEmptyPollsPerS, f2),
+      ...(perJob ? [summaryCell(k.figures.notificationsPerEnqueue ?? null, fNum), summaryCell(k.figures.wastedWakeupsPerEnqueue ?? null, fNum)] : []),
       summaryCell(k.figures.serverCpu, fPct),
       summaryCell(k.figures.workerCpu, fPct),
     ]),
-    ["l", "r", "r", "r", "r", "r"],
+    ["l", "r", "r", "r", ...(perJob ? (["r", "r"] as const) : []), "r", "r"],
   );
 }
 

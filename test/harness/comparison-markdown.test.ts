@@ -60,7 +60,7 @@ describe("comparison tables", () => {
     const t = beforeAfterTable(c);
     expect(t).toContain("| before | 11.0% (10.0–12.0%) | 5.5% (5.0–6.0%) |");
     const red = t.split("\n").at(-1)!;
-    expect(red).toBe("| **Reduction** | within noise (5% (-10 to 21%)) | **82% (76–87%)** |");
+    expect(red).toBe("| **Reduction** | within noise: 5% (-10 to 21%) | **82% (76–87%)** |");
   });
 
   it("detects a sweep over one param and renders the seed's sweep shape", () => {
