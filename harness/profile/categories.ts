@@ -102,7 +102,12 @@ function leafOwner(vmState: number | null, stack: Frame[]): Category {
   if (NATIVE_IO.test(leaf.name)) return "native-io";
   if (RUNTIME_NATIVE.test(leaf.name)) return "runtime";
   if (leaf.type === "SHARED_LIB" && /\.node$|lib(c|uv|pthread|ssl|crypto|sqlite3?)[.-]/.test(leaf.name)) return "native-io";
-  // perf (no VM state): the program's own executable is its code; shared libraries and the kernel are native
-  if (vmState === null) return leaf.type === "CPP" ? "application" : "native-io";
+  // perf (no VM state): the kernel and the C library are native work and I/O, a language runtime's
+  // library (an interpreter, a VM) is the runtime, anything else is the program's own code
+  if (vmState === null) {
+    if (/\[kernel\]$|\((libc|libpthread|libm|ld-linux|libuv|libssl|libcrypto|libz)[.-]/.test(leaf.name)) return "native-io";
+    if (/\((libpython|libruby|libjvm|libperl|libphp|liblua|libnode|libv8|libmono|libcoreclr|libjulia)[\w.-]*\)$/.test(leaf.name)) return "runtime";
+    return "application";
+  }
   return vmState === VM_STATE.EXTERNAL ? "native-io" : "runtime";
 }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { RunResult } from "../analyze/result-types.js";
 import type { Plan, ProcessSpec } from "../scenario/plan.js";
 import { UsageError } from "../util/errors.js";
+import { writeFileAtomic } from "../util/atomic-write.js";
 import { doctorProfiler, doctorUnsupportedReason } from "./doctor.js";
 import { flameProfiler } from "./flame.js";
 import { perfProfiler, perfUnavailableReason } from "./perf.js";
@@ -107,6 +108,8 @@ export function startProfiling(requested: ProfilerName, plan: Plan, outDir: stri
       }
       for (const a of artifacts) result.problems.push(...a.problems);
       result.problems.push(...notes);
+      // the source of the profile tables, next to the profiles (result.json keeps the run's figures)
+      writeFileAtomic(join(outDir, "profiles", "summary.json"), JSON.stringify({ profiler: requested, label: profiler.label, notes, artifacts }, null, 2) + "\n");
       return [renderProfileSection(profiler.label, artifacts, notes)];
     },
   };

@@ -3,6 +3,7 @@
  * cpu-clock only samples a thread while it runs, so idle time is what the window had left over:
  * it is added as one synthetic idle sample. Pure.
  */
+import { basename } from "node:path";
 import { VM_STATE, type Frame } from "./categories.js";
 import type { ProfileSample } from "./summary.js";
 
@@ -42,8 +43,9 @@ export function parsePerfScript(text: string): PerfSample[] {
 
 function frameOf(f: { symbol: string; dso: string }): Frame {
   if (f.symbol === "[unknown]") return { type: "UNKNOWN", name: `(unknown in ${f.dso})` };
-  const kernel = f.dso.includes("kernel");
-  return { type: kernel || /\.so(\.|$)/.test(f.dso) ? "SHARED_LIB" : "CPP", name: kernel ? `${f.symbol} [kernel]` : f.symbol };
+  if (f.dso.includes("kernel")) return { type: "SHARED_LIB", name: `${f.symbol} [kernel]` };
+  const lib = /\.so(\.|$)/.test(f.dso);
+  return { type: lib ? "SHARED_LIB" : "CPP", name: lib ? `${f.symbol} (${basename(f.dso)})` : f.symbol };
 }
 
 /** Samples of the last windowS seconds, each weighted by its period, plus the idle rest of the window. */

@@ -20,10 +20,11 @@ export function renderProfileSummary(s: ProfileSummary): string {
     out.push(`No samples in the profile (${code(s.source)}).`);
     return out.join("\n\n");
   }
-  out.push(
-    `${s.samples.toLocaleString("en-US")} samples over the last ${s.coveredS.toFixed(1)} s of the profile (the measured window), from ${code(s.source)}. ` +
-      "Each sample stands for the wall time since the previous one, so an idle sample counts the whole wait it ended.",
-  );
+  const how =
+    s.profiler === "perf"
+      ? "perf's cpu-clock event samples the process only while it runs: samples count their period, and the rest of the window is idle."
+      : "Each sample stands for the wall time since the previous one, so an idle sample counts the whole wait it ended.";
+  out.push(`${s.samples.toLocaleString("en-US")} samples over the last ${s.coveredS.toFixed(1)} s of the profile (the measured window), from ${code(s.source)}. ${how}`);
   out.push("#### Time by category (self time)");
   out.push(
     table(

@@ -42,6 +42,9 @@ describe("profile categories", () => {
     // perf samples carry no VM state: the program's own code vs. libraries and the kernel
     expect(categorize(null, [{ type: "CPP", name: "main_loop" }])).toBe("application");
     expect(categorize(null, [{ type: "SHARED_LIB", name: "do_syscall_64 [kernel]" }])).toBe("native-io");
+    expect(categorize(null, [{ type: "SHARED_LIB", name: "__libc_recv (libc.so.6)" }])).toBe("native-io");
+    expect(categorize(null, [{ type: "SHARED_LIB", name: "_PyEval_EvalFrameDefault (libpython3.11.so.1.0)" }])).toBe("runtime");
+    expect(categorize(null, [{ type: "SHARED_LIB", name: "my_poll (libmyapp.so)" }])).toBe("application");
   });
 });
 
