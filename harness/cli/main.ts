@@ -8,6 +8,8 @@ import { harnessCommandLine, runCommand } from "./run-command.js";
 import { parseProfilerName } from "../profile/choose.js";
 import { compareCommand } from "../compare/compare-command.js";
 import { cleanCommand } from "./clean-command.js";
+import { registerCheckCommand } from "./check-command.js";
+import { registerBaselineCommand } from "./baseline-command.js";
 import { attachCommand } from "../attach/attach-command.js";
 
 export function buildProgram(): Command {
@@ -70,6 +72,9 @@ export function buildProgram(): Command {
     .action(async (opts) => {
       process.exitCode = await attachCommand(opts);
     });
+
+  registerCheckCommand(program);
+  registerBaselineCommand(program);
 
   program
     .command("list")

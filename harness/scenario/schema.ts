@@ -119,6 +119,21 @@ export const windowSchema = z
   })
   .strict();
 
+/** Upper limits `harness check` judges (on the median over the repeats); every field optional. */
+export const thresholdsSchema = z
+  .object({
+    /** server CPU, percent of one core */
+    serverCpuPercent: z.number().min(0).optional(),
+    /** CPU of each worker process (the busiest one is judged), percent of one core */
+    workerCpuPercent: z.number().min(0).optional(),
+    /** polls per second of each worker (the busiest one), from the server's per-loop counters */
+    pollsPerSPerWorker: z.number().min(0).optional(),
+    /** context switches per second summed over the server and all workers */
+    wakeupsPerS: z.number().min(0).optional(),
+  })
+  .strict();
+export type Thresholds = z.infer<typeof thresholdsSchema>;
+
 export const scenarioSchema = z
   .object({
     name,
@@ -131,6 +146,8 @@ export const scenarioSchema = z
     load: loadSchema.optional(),
     /** a worker that exits during the run fails it, unless crashes are expected */
     expectCrashes: z.boolean().default(false),
+    /** limits judged by `harness check` (see thresholdsSchema) */
+    thresholds: thresholdsSchema.optional(),
   })
   .strict();
 

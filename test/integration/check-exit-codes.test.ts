@@ -1,0 +1,93 @@
+/**
+ * `harness check` exit codes and outputs, judged from saved result sets (--current): no process is
+ * started, so these are fast and deterministic. 0 pass, 1 regression, 2 bad usage or input.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ROOT, runHarness, tempDir } from "../helpers/cli.js";
+
+const fx = (f: string): string => join(ROOT, "test", "fixtures", "gate", f);
+const BASE = fx("baseline-fixed-backoff.json");
+
+describe("harness check exit codes (from saved result sets)", () => {
+  it("0 and a PASS summary when nothing changed; gate.md, gate.json written", async () => {
+    const out = tempDir();
+    const r = await runHarness(["check", "fixed-backoff", "--baseline", BASE, "--current", fx("current-same.json"), "--out", out, "-q"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Idle-CPU gate: PASS");
+    expect(r.stdout).toContain("| Figure | Against | Baseline | Current | Difference | Threshold | Outcome | Why |");
+    expect(existsSync(join(out, "gate.md"))).toBe(true);
+    expect(JSON.parse(readFileSync(join(out, "gate.json"), "utf8")).verdict).toBe("pass");
+  });
+
+  it("2 when the baseline is another scenario's, unless --allow-scenario-mismatch; then 1 naming the regressed figures", async () => {
+    const refused = await runHarness(["check", "tight-loop", "--baseline", BASE, "--current", fx("current-tight-loop.json"), "--out", tempDir(), "-q"]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("--allow-scenario-mismatch");
+    const r = await runHarness(["check", "tight-loop", "--baseline", BASE, "--current", fx("current-tight-loop.json"), "--allow-scenario-mismatch", "--out", tempDir(), "-q"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("REGRESSION");
+    for (const f of ["Server CPU", "Worker CPU", "Polls/s per worker", "Wake-ups/s"]) expect(r.stdout).toContain(`**${f}`);
+  });
+
+  it("inconclusive is 0, or 1 with --fail-on-inconclusive", async () => {
+    const args = ["check", "fixed-backoff", "--baseline", BASE, "--current", fx("current-noisy.json"), "-q"];
+    const soft = await runHarness([...args, "--out", tempDir()]);
+    expect(soft.code).toBe(0);
+    expect(soft.stdout).toContain("INCONCLUSIVE");
+    const hard = await runHarness([...args, "--out", tempDir(), "--fail-on-inconclusive"]);
+    expect(hard.code).toBe(1);
+  });
+
+  it("--json prints the verdict as JSON; $GITHUB_STEP_SUMMARY gets the markdown appended", async () => {
+    const dir = tempDir();
+    const summary = join(dir, "summary.md");
+    writeFileSync(summary, "earlier step\n");
+    const r = await runHarness(["check", "tight-loop", "--baseline", BASE, "--current", fx("current-tight-loop.json"), "--allow-scenario-mismatch", "--json", "--out", join(dir, "out"), "-q"], { env: { GITHUB_STEP_SUMMARY: summary } });
+    expect(r.code).toBe(1);
+    const v = JSON.parse(r.stdout) as { verdict: string; exitCode: number; regressed: string[] };
+    expect(v.verdict).toBe("regression");
+    expect(v.exitCode).toBe(1);
+    expect(v.regressed).toContain("pollsPerSPerWorker");
+    const text = readFileSync(summary, "utf8");
+    expect(text.startsWith("earlier step\n")).toBe(true);
+    expect(text).toContain("Idle-CPU gate: REGRESSION");
+  });
+
+  it("judges the scenario's thresholds block", async () => {
+    const dir = tempDir();
+    const file = join(dir, "fixed-backoff.yaml");
+    const scenario = readFileSync(join(ROOT, "scenarios", "fixed-backoff.yaml"), "utf8");
+    writeFileSync(file, `${scenario}\nthresholds:\n  serverCpuPercent: 2\n  workerCpuPercent: 2\n  pollsPerSPerWorker: 12\n`);
+    const ok = await runHarness(["check", file, "--current", fx("current-same.json"), "--out", join(dir, "a"), "-q"]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain("≤ 12/s");
+    writeFileSync(file, `${scenario}\nthresholds:\n  pollsPerSPerWorker: 5\n`);
+    const bad = await runHarness(["check", file, "--current", fx("current-same.json"), "--out", join(dir, "b"), "-q"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toContain("**Polls/s per worker");
+  });
+
+  it("2 for bad usage or input, with one message naming the problem", async () => {
+    const dir = tempDir();
+    const cases: [string[], RegExp][] = [
+      [["check", "fixed-backoff", "--current", fx("current-same.json")], /nothing to judge/],
+      [["check", "fixed-backoff", "--baseline", fx("missing.json")], /cannot read result set/],
+      [["check", "fixed-backoff", "--baseline", fx("not-a-result-set.json")], /not-a-result-set\.json/],
+      [["check", "fixed-backoff", "--baseline", BASE, "--max-increase", "cpu=lots"], /--max-increase cpu/],
+      [["check", "fixed-backoff", "--baseline", BASE, "--repeat", "0"], /repeat/],
+      [["check", "no-such-scenario", "--baseline", BASE], /unknown scenario/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await runHarness([...args, "--out", join(dir, String(Math.random()))]);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(msg);
+    }
+    const file = join(dir, "bad.yaml");
+    writeFileSync(file, `${readFileSync(join(ROOT, "scenarios", "fixed-backoff.yaml"), "utf8")}\nthresholds:\n  cpuPercent: 2\n`);
+    const r = await runHarness(["check", file, "--baseline", BASE]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("thresholds.cpuPercent");
+  });
+});
