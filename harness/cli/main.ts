@@ -8,9 +8,9 @@ import { harnessCommandLine, runCommand } from "./run-command.js";
 import { parseProfilerName } from "../profile/choose.js";
 import { compareCommand } from "../compare/compare-command.js";
 import { cleanCommand } from "./clean-command.js";
+import { attachCommand } from "../attach/attach-command.js";
 import { registerCheckCommand } from "./check-command.js";
 import { registerBaselineCommand } from "./baseline-command.js";
-import { attachCommand } from "../attach/attach-command.js";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -56,6 +56,9 @@ export function buildProgram(): Command {
       process.exitCode = await cleanCommand(opts);
     });
 
+  registerCheckCommand(program);
+  registerBaselineCommand(program);
+
   program
     .command("attach")
     .description("measure processes that are already running (never signalled or stopped) and write result.json + report.md")
@@ -72,9 +75,6 @@ export function buildProgram(): Command {
     .action(async (opts) => {
       process.exitCode = await attachCommand(opts);
     });
-
-  registerCheckCommand(program);
-  registerBaselineCommand(program);
 
   program
     .command("list")
@@ -99,7 +99,9 @@ export async function main(argv: string[]): Promise<number> {
       return 2; // commander already printed the message
     }
     if (err instanceof UsageError) {
-      process.stderr.write(`harness: ${err.message}\n`);
+      // one line, whatever a file name or value in the message holds (newlines, escape sequences)
+      // eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped here
+      process.stderr.write(`harness: ${err.message.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1))}\n`);
       return 2;
     }
     process.stderr.write(`harness: ${err instanceof Error ? err.message : String(err)}\n`);

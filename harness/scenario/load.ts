@@ -89,10 +89,13 @@ export function parseSetArgs(sets: string[]): [string, unknown][] {
 
 function setPath(obj: Record<string, unknown>, path: string, value: unknown, file: string): void {
   const parts = path.split(".");
+  // Only the scenario's own fields: `__proto__.x` or `constructor.x` must never reach Object.prototype.
+  const bad = parts.find((k) => k === "__proto__" || k === "constructor" || k === "prototype" || k === "");
+  if (bad !== undefined) throw new UsageError(`${file}: --set ${path}: "${bad}" is not a field name`);
   let cur: unknown = obj;
   for (let i = 0; i < parts.length - 1; i++) {
     const key = parts[i] as string;
-    if (cur === null || typeof cur !== "object" || !(key in (cur as Record<string, unknown>))) {
+    if (cur === null || typeof cur !== "object" || !Object.prototype.hasOwnProperty.call(cur, key)) {
       throw new UsageError(`${file}: --set ${path}: no field "${parts.slice(0, i + 1).join(".")}" in the scenario (and "${path}" is not one of its params)`);
     }
     cur = (cur as Record<string, unknown>)[key];
@@ -108,11 +111,11 @@ function substitute(value: unknown, params: Record<string, ParamValue>, file: st
     const whole = /^\$\{([A-Za-z0-9_]+)\}$/.exec(value);
     if (whole) {
       const key = whole[1] as string;
-      if (!(key in params)) throw new UsageError(`${file}: field "${path}": unknown param \${${key}} (params: ${Object.keys(params).join(", ") || "none"})`);
+      if (!Object.prototype.hasOwnProperty.call(params, key)) throw new UsageError(`${file}: field "${path}": unknown param \${${key}} (params: ${Object.keys(params).join(", ") || "none"})`);
       return params[key];
     }
     return value.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_m, key: string) => {
-      if (!(key in params)) throw new UsageError(`${file}: field "${path}": unknown param \${${key}} (params: ${Object.keys(params).join(", ") || "none"})`);
+      if (!Object.prototype.hasOwnProperty.call(params, key)) throw new UsageError(`${file}: field "${path}": unknown param \${${key}} (params: ${Object.keys(params).join(", ") || "none"})`);
       return String(params[key]);
     });
   }
@@ -202,7 +205,7 @@ export function loadScenario(ref: string, sets: string[] = [], window: Record<st
     params[k] = v;
   }
   for (const [key, value] of parseSetArgs(sets)) {
-    if (key in params) {
+    if (Object.prototype.hasOwnProperty.call(params, key)) {
       if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") throw new UsageError(`--set ${key}: expected a string, number or boolean`);
       params[key] = value;
     } else {

@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { UsageError } from "../util/errors.js";
+import { checkProgram, checkReadyPattern } from "./preflight.js";
 import { packageRoot, referenceProgram } from "../util/paths.js";
 import type { MetricsMap, Ready, Scenario } from "./schema.js";
 
@@ -147,6 +148,14 @@ export function buildPlan(scenario: Scenario, scenarioFile: string): Plan {
     const args = ["--server", "{server.url}", "--mode", l.mode, "--every-ms", String(l.everyMs), "--burst", String(l.burst), "--queues", l.queues.join(","), "--start-delay-ms", String(l.startDelayMs)];
     checkReferenceArgs(program, args, `${scenarioFile}: field "load"`);
     load = { role: "load", name: "load", group: "load", index: 0, argv: [node, program, ...args], shell: false, env: {}, readyTimeoutS: 15 };
+  }
+  // A program that does not exist is bad input (exit 2), found before anything starts.
+  checkProgram(server, `${scenarioFile}: field "server.command[0]"`);
+  checkReadyPattern(server.ready, scenarioFile, "server.ready");
+  for (const w of workers) {
+    const gi = scenario.workers.findIndex((g) => g.name === w.group);
+    checkProgram(w, `${scenarioFile}: field "workers[${gi}].command[0]"`);
+    checkReadyPattern(w.ready, scenarioFile, `workers[${gi}].ready`);
   }
   return { scenario, server, workers, load };
 }
