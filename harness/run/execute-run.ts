@@ -8,6 +8,7 @@ import { RunError, UsageError } from "../util/errors.js";
 import type { Plan, ProcessSpec } from "../scenario/plan.js";
 import { Supervisor, sleep, type Started } from "../supervise/supervisor.js";
 import { openRunRecord } from "../supervise/run-record.js";
+import { markRunInProgress } from "../report/in-progress.js";
 import { Sampler } from "../sample/sampler.js";
 import { nowSeconds } from "../sample/tree-snapshot.js";
 import { scrapeMetrics, type PromSample } from "../sample/prometheus.js";
@@ -65,6 +66,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   const { plan, outDir, signal } = opts;
   const w = plan.scenario.window;
   const startedAt = new Date().toISOString();
+  markRunInProgress(outDir, plan.scenario.name, startedAt);
   const problems: string[] = [];
   const supervisor = new Supervisor(join(outDir, "logs"));
   // A record of every started process group, so the orphans of a SIGKILLed harness can be found and cleaned.

@@ -3,7 +3,7 @@
  * record it keeps names them, the next `harness run` reports them, `harness clean` stops them, and
  * no result.json that parses is left to lie about the run.
  */
-import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { leftoverProcesses } from "../global-setup.js";
@@ -25,11 +25,16 @@ describe("harness killed with SIGKILL mid-run", () => {
         "",
       ].join("\n"),
     );
+    // the folder holds a finished run's result first: a killed run must not leave it behind as its own
     const out = join(dir, "out");
+    const first = await runHarness(["run", file, "--duration", "1", "--warmup", "0", "--out", out], { env });
+    expect(first.code, first.stderr).toBe(0);
+    expect(existsSync(join(out, "result.json"))).toBe(true);
     const killed = await runHarness(["run", file, "--duration", "30", "--warmup", "0", "--out", out], { env, signal: "SIGKILL", signalWhen: /\[window/ });
     expect(killed.signal).toBe("SIGKILL");
-    // nothing that parses and lies: a killed run writes no result.json at all
+    // nothing that parses and lies: no result.json at all, and a report that says the run never finished
     expect(existsSync(join(out, "result.json"))).toBe(false);
+    expect(readFileSync(join(out, "report.md"), "utf8")).toContain("RUN IN PROGRESS (or the harness was killed before it finished)");
     expect(readdirSync(join(state, "active"))).toHaveLength(1);
     const left = leftoverProcesses();
     expect(left.filter((l) => /sleep 300/.test(l)).length).toBeGreaterThanOrEqual(3);
