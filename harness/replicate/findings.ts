@@ -19,6 +19,8 @@ export interface ExperimentOutcome {
   /** results per condition, in the comparison's order */
   results: RunResult[][];
   exitCode: number;
+  /** 1-minute load average when the experiment started and ended */
+  load?: { before: number; after: number };
 }
 
 export type Reproduces = "yes" | "no" | "partly";

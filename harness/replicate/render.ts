@@ -10,6 +10,9 @@ export interface ReplicationMeta {
   node: string;
   totalS: number;
   quick: boolean;
+  /** the machine's 1-minute load average before and after the runs (other work shares it) */
+  loadBefore?: number;
+  loadAfter?: number;
 }
 
 export type OutcomeOrError = ExperimentOutcome | { error: string; command: string };
@@ -25,7 +28,7 @@ export function renderReplication(findings: Finding[], outcomes: Map<string, Out
       "Every figure below is rendered from the `result.json` files in the linked run folders; each experiment's `comparison.md` has the full tables and a chart.",
       "Cells are medians over the repeats with the min–max range in brackets; a difference whose ranges overlap is within noise.",
       "The rules that decide \"reproduces\" were written before the runs and are stated in each section; no figure was tuned to match the seed.",
-      "The machine was shared with other work while these runs ran, so absolute CPU figures carry that noise; the findings are judged on ratios and orders of magnitude.",
+      `The machine was shared with other work while these runs ran${meta.loadBefore !== undefined && meta.loadAfter !== undefined ? ` (1-minute load average ${meta.loadBefore.toFixed(1)} before, ${meta.loadAfter.toFixed(1)} after, on ${cell(meta.machine.split(",")[0] ?? "")})` : ""}, so absolute CPU figures carry that noise; the findings are judged on ratios and orders of magnitude.`,
     ].join(" "),
   );
   if (meta.quick) out.push("> **Quick mode**: short windows and 2 repeats, a smoke test of the machinery; do not quote these figures.");
@@ -63,6 +66,7 @@ export function renderReplication(findings: Finding[], outcomes: Map<string, Out
       const lines = [`Command: ${code(o.command)}`];
       if (!("error" in o)) {
         lines.push(`Comparison: [${cell(o.dir)}/comparison.md](${encodeURI(o.dir)}/comparison.md); run folders: ${o.comparison.conditions.flatMap((k) => k.runs.map((r) => `[${cell(r.path)}](${encodeURI(`${o.dir}/${r.path}`)}/report.md)`)).join(", ")}`);
+        if (o.load) lines.push(`Machine load (1-minute average) ${o.load.before.toFixed(1)} at the start, ${o.load.after.toFixed(1)} at the end`);
         if (o.exitCode !== 0) lines.push(`Exit code ${o.exitCode}: at least one run failed; see its report.`);
       }
       out.push(lines.join("  \n"));
