@@ -6,6 +6,7 @@ import { executeRun, prepareOutDir } from "../run/execute-run.js";
 import { Progress } from "../run/progress.js";
 import { writeRunOutputs } from "../report/write-run.js";
 import { terminalSummary } from "../report/terminal-summary.js";
+import { asciiCpuChart } from "../report/ascii-chart.js";
 import { shellQuote } from "../report/escape.js";
 import type { RunResult } from "../analyze/result-types.js";
 import { installSignalHandlers } from "./signals.js";
@@ -96,7 +97,7 @@ export async function runCommand(scenarios: string[], opts: RunCommandOptions): 
   const sweep = opts.sweep ? parseSweep(opts.sweep) : undefined;
   if (scenarios.length === 1 && repeat === 1 && !sweep) {
     const { result, exitCode, outDir } = await runOne(scenarios[0] as string, opts);
-    process.stdout.write(`${terminalSummary(result)}\n\nreport: ${join(outDir, "report.md")}\nresult: ${join(outDir, "result.json")}\n`);
+    process.stdout.write(`${terminalSummary(result)}\n\n${asciiCpuChart(result, { colour: process.stdout.isTTY === true })}\n\nreport: ${join(outDir, "report.md")}\nresult: ${join(outDir, "result.json")}\n`);
     return exitCode;
   }
   const { exitCode, comparison, markdown } = await runSeries(scenarios, opts, harnessCommandLine());
