@@ -57,13 +57,6 @@ export function renderRunMarkdown(r: RunResult, extras: RunReportExtras = {}): s
       if (srv.perLoop.length > shown.length) out.push(`(${srv.perLoop.length - shown.length} more loops in result.json)`);
       out.push("_Gaps < 1 ms: the share of a loop's polls that arrived less than 1 ms after the server answered its previous poll — the signature of a loop that re-polls with no sleep._");
     }
-    const counters = Object.entries(srv.counterRates ?? {}).sort(([a], [b]) => a.localeCompare(b));
-    if (counters.length) {
-      const shownCounters = counters.slice(0, 60);
-      out.push("### Counters");
-      out.push(table(["Counter", "Per second"], shownCounters.map(([n, v]) => [codeCell(n), num(v, 2)]), ["l", "r"]));
-      if (counters.length > shownCounters.length) out.push(`(${counters.length - shownCounters.length} more counters in result.json)`);
-    }
     out.push(...serverSeriesSections(r));
     const counters = Object.entries(srv.counterRates ?? {}).sort(([a], [b]) => a.localeCompare(b));
     if (counters.length) {
