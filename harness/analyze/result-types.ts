@@ -64,6 +64,30 @@ export interface WorkerPollFigures {
   emptyPollRatio: number | null;
   /** share of this loop's polls that came under 1 ms after its previous poll's response */
   gapUnder1msShare: number | null;
+  /** pollsPerS x 86 400: this loop's requests per day at the measured rate */
+  requestsPerDay?: number;
+}
+
+/** Server rates over one sampling interval (from consecutive scrapes of its metrics endpoint). */
+export interface ServerSeriesPoint {
+  /** end of the interval, seconds since the window started */
+  t: number;
+  pollsPerS: number;
+  emptyPollsPerS: number;
+  claimsPerS: number;
+}
+
+/** Fan-out per enqueue over the window (seed 003's thundering herd). */
+export interface FanoutFigures {
+  enqueued: number;
+  /** notification events delivered (one per subscriber that got it) */
+  notificationsPerEnqueue: number;
+  /** polls sent because of a notification */
+  pollsTriggeredPerEnqueue: number;
+  /** of those, polls that came back empty */
+  wastedPollsPerEnqueue: number;
+  /** notifications delivered that did not end in a claim: every subscriber woke, one got the job */
+  wastedWakeupsPerEnqueue: number;
 }
 
 export interface ServerFigures {
@@ -83,6 +107,14 @@ export interface ServerFigures {
   perLoop: WorkerPollFigures[];
   /** every counter of the endpoint as a per-second rate over the window */
   counterRates: Record<string, number>;
+  /** empty polls per second over the window (idle polls) */
+  emptyPollsPerS?: number | null;
+  /** polls, empty polls and claims per second at every sample of the window */
+  series?: ServerSeriesPoint[];
+  /** per-enqueue fan-out; null when nothing was enqueued in the window */
+  fanout?: FanoutFigures | null;
+  /** a loop's sleep after its first empty poll following a claim (reference server): the base when the backoff resets on work */
+  backoffAfterWorkMs?: LatencySummary | null;
 }
 
 export interface Machine {
@@ -100,7 +132,7 @@ export interface RunResult {
   tool: { name: string; version: string };
   status: "ok" | "failed" | "interrupted";
   problems: string[];
-  scenario: { name: string; description: string; file: string };
+  scenario: { name: string; description: string; file: string; /** the scenario runs this many times faster than the system it mirrors */ timeScale?: number };
   params: Record<string, string | number | boolean>;
   /** the harness command line that produced this result */
   command: string;

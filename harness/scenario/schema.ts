@@ -146,6 +146,8 @@ export const scenarioSchema = z
     load: loadSchema.optional(),
     /** a worker that exits during the run fails it, unless crashes are expected */
     expectCrashes: z.boolean().default(false),
+    /** the scenario runs this many times faster than the real system it mirrors (seed 004: 10 s → 100 ms is 100); per-day figures are also shown at the real scale */
+    timeScale: z.number().min(1).max(1_000_000).default(1),
     /** limits judged by `harness check` (see thresholdsSchema) */
     thresholds: thresholdsSchema.optional(),
   })

@@ -41,6 +41,8 @@ export function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const longPolls = new LongPolls(metrics);
   /** per worker+loop: when the response to its previous poll was finished */
   const lastAnswered = new Map<string, number>();
+  /** per worker+loop: 1 after a poll that claimed, 2 after the first empty poll following it (its next gap is the backoff after work) */
+  const afterWork = new Map<string, 1 | 2>();
 
   const claim = (queue: string, worker: string, loop: string): Job | undefined => {
     const now = Date.now();
@@ -64,11 +66,16 @@ export function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
     const key = `${worker}\0${loop}`;
     const last = lastAnswered.get(key);
     if (last !== undefined) metrics.pollGap.observe({ worker, loop }, Math.max(0, arrived - last));
+    if (last !== undefined && afterWork.get(key) === 2) metrics.resetGap.observe({ worker, loop }, Math.max(0, arrived - last));
     metrics.polls.inc({ worker, loop });
     if (notified) metrics.notifiedPolls.inc({ worker, loop });
     res.once("finish", () => lastAnswered.set(key, monoSeconds()));
 
     const answer = (job: Job | undefined): void => {
+      const phase = afterWork.get(key);
+      if (job) afterWork.set(key, 1);
+      else if (phase === 1) afterWork.set(key, 2);
+      else if (phase !== undefined) afterWork.delete(key);
       if (!job) {
         metrics.emptyPolls.inc({ worker, loop });
         if (notified) metrics.notifiedEmptyPolls.inc({ worker, loop });

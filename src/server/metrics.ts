@@ -2,6 +2,7 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 export const POLL_GAP_BUCKETS = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+export const BACKOFF_BUCKETS = [0.001, 0.01, 0.05, 0.1, 0.125, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5, 10, 30, 60, 120];
 export const PICKUP_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 20, 30, 60];
 
 export function createMetrics() {
@@ -19,6 +20,7 @@ export function createMetrics() {
     notifiedEmptyPolls: new Counter({ name: "jobs_notified_empty_polls_total", help: "Polls triggered by a notification that found no job (wasted wake-ups)", labelNames: labels, registers: [registry] }),
     longPolls: new Counter({ name: "jobs_longpolls_total", help: "Long-polls ended, by what released them", labelNames: ["released"], registers: [registry] }),
     pollGap: new Histogram({ name: "jobs_poll_gap_seconds", help: "Time from answering a loop's poll to receiving its next poll", labelNames: labels, buckets: POLL_GAP_BUCKETS, registers: [registry] }),
+    resetGap: new Histogram({ name: "jobs_backoff_after_work_seconds", help: "Sleep of a loop after its first empty poll following a claim: the backoff right after real work (the base when it resets)", labelNames: labels, buckets: BACKOFF_BUCKETS, registers: [registry] }),
     pickupLatency: new Histogram({ name: "jobs_pickup_latency_seconds", help: "Claim time minus enqueue time (server clock)", buckets: PICKUP_BUCKETS, registers: [registry] }),
     sseSubscribers: new Gauge({ name: "jobs_sse_subscribers", help: "Open notification streams", registers: [registry] }),
     longPollsWaiting: new Gauge({ name: "jobs_longpolls_waiting", help: "Long-polls being held", registers: [registry] }),
