@@ -12,7 +12,7 @@ export function readArgs(argv: string[], spec: FlagSpec, env: NodeJS.ProcessEnv 
   try {
     values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (err) {
-    throw new ArgError((err as Error).message);
+    throw new ArgError((err as Error).message.split("\n")[0] ?? "bad arguments"); // one line, as promised
   }
   const out: Record<string, string | string[] | boolean | undefined> = {};
   for (const [k, v] of Object.entries(spec)) {
@@ -31,6 +31,19 @@ export function intArg(value: string | undefined, name: string, def: number, min
   const n = Number(value);
   if (!/^\d+$/.test(value) || n < min || n > max) throw new ArgError(`--${name}: expected a whole number from ${min} to ${max}, got "${value}"`);
   return n;
+}
+
+/** A --server value: an http:// URL. */
+export function parseServerUrl(value: string | undefined): string {
+  if (!value) throw new ArgError("--server <url> is required");
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ArgError(`--server: not a URL: "${value}"`);
+  }
+  if (url.protocol !== "http:") throw new ArgError(`--server: expected an http:// URL, got "${value}"`);
+  return value;
 }
 
 /** Run a program's main: ArgError → one line on stderr and exit 2. */

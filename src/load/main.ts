@@ -1,6 +1,5 @@
 /** `node dist/src/load/main.js`: enqueues jobs idle | trickle | burst over some queues. */
-import { ArgError, intArg, onStopSignal, readArgs, runMain } from "../common/args.js";
-import { parseServerUrl } from "../worker/options.js";
+import { ArgError, intArg, onStopSignal, parseServerUrl, readArgs, runMain } from "../common/args.js";
 import { startLoad, type LoadMode } from "./generator.js";
 
 runMain("load", async () => {

@@ -31,6 +31,8 @@ export const MAX_LONG_POLL_MS = 120_000;
 
 /** Monotonic seconds, for the poll-gap histogram. */
 const monoSeconds = (): number => performance.now() / 1000;
+/** Wall-clock milliseconds with microsecond resolution, for enqueue/claim stamps (pickup latency under 1 ms shows). */
+const nowMs = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000) / 1000;
 
 export function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const host = opts.host ?? "127.0.0.1";
@@ -45,7 +47,7 @@ export function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const afterWork = new Map<string, 1 | 2>();
 
   const claim = (queue: string, worker: string, loop: string): Job | undefined => {
-    const now = Date.now();
+    const now = nowMs();
     const job = store.claim(queue, `${worker}/${loop}`, now);
     if (job) {
       metrics.claims.inc({ worker, loop });
@@ -91,7 +93,7 @@ export function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
     const body = await readJsonBody(req, maxBody);
     const queue = stringField(body, "queue");
     const payload = (body as Record<string, unknown>).payload ?? null;
-    const job = store.enqueue(queue, payload, Date.now());
+    const job = store.enqueue(queue, payload, nowMs());
     metrics.enqueued.inc({ queue });
     sendJson(res, 201, { id: job.id, enqueuedAt: job.enqueuedAt });
     notifier.publish(job);
@@ -101,7 +103,7 @@ export function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   async function complete(req: IncomingMessage, res: ServerResponse, id: number): Promise<void> {
     const body = await readJsonBody(req, maxBody);
     stringField(body, "worker");
-    if (!store.complete(id, Date.now())) throw new HttpError(404, `no claimed job ${id}`);
+    if (!store.complete(id, nowMs())) throw new HttpError(404, `no claimed job ${id}`);
     metrics.completed.inc();
     sendJson(res, 200, { ok: true });
   }

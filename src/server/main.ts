@@ -1,6 +1,7 @@
 /** `node dist/src/server/main.js`: the reference job server as a process. */
 import { ArgError, intArg, onStopSignal, readArgs, runMain } from "../common/args.js";
 import { startServer } from "./http.js";
+import { DbOpenError } from "./store.js";
 import type { NotifyMode } from "./notifier.js";
 
 runMain("server", async () => {
@@ -26,7 +27,16 @@ runMain("server", async () => {
     sseHeartbeatMs: intArg(a["sse-heartbeat-ms"] as string | undefined, "sse-heartbeat-ms", 15_000),
   };
   if (a.check) return;
-  const server = await startServer(opts);
+  let server;
+  try {
+    server = await startServer(opts);
+  } catch (err) {
+    // a db path that cannot be opened or a port in use is a bad option: one line, exit 2
+    const e = err as Error & { code?: string };
+    if (e.code === "EADDRINUSE" || e.code === "EACCES") throw new ArgError(`--port ${opts.port}: ${e.message}`);
+    if (err instanceof DbOpenError) throw new ArgError(`--db: ${e.message}`);
+    throw err;
+  }
   process.stdout.write(`LISTENING ${server.url}\n`);
   onStopSignal(() => server.close());
 });

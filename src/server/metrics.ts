@@ -5,10 +5,11 @@ export const POLL_GAP_BUCKETS = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 
 export const BACKOFF_BUCKETS = [0.001, 0.01, 0.05, 0.1, 0.125, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 5, 10, 30, 60, 120];
 export const PICKUP_BUCKETS = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 20, 30, 60];
 
+// The return type is inferred: one field per metric, typed by prom-client.
 export function createMetrics() {
   const registry = new Registry();
   const labels = ["worker", "loop"] as const;
-  return {
+  const metrics = {
     registry,
     enqueued: new Counter({ name: "jobs_enqueued_total", help: "Jobs enqueued", labelNames: ["queue"], registers: [registry] }),
     polls: new Counter({ name: "jobs_polls_total", help: "Poll requests", labelNames: labels, registers: [registry] }),
@@ -25,6 +26,10 @@ export function createMetrics() {
     sseSubscribers: new Gauge({ name: "jobs_sse_subscribers", help: "Open notification streams", registers: [registry] }),
     longPollsWaiting: new Gauge({ name: "jobs_longpolls_waiting", help: "Long-polls being held", registers: [registry] }),
   };
+  // show both outcomes from the start, so a scrape before the first long-poll already has them
+  metrics.longPolls.inc({ released: "work" }, 0);
+  metrics.longPolls.inc({ released: "timeout" }, 0);
+  return metrics;
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

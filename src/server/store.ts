@@ -18,9 +18,14 @@ interface Row {
   enqueued_at: number;
 }
 
+/** The database could not be opened or set up (bad path, not a SQLite file, no permission). */
+export class DbOpenError extends Error {}
+
 export class JobStore {
   private readonly db: Database.Database;
   private readonly tempDir?: string;
+  /** the database file (a temporary one unless given), or ":memory:" */
+  readonly path: string;
   private readonly insertStmt: Database.Statement<[string, string, number]>;
   private readonly nextStmt: Database.Statement<[string], Row>;
   private readonly claimStmt: Database.Statement<[number, string, number]>;
@@ -32,11 +37,31 @@ export class JobStore {
       this.tempDir = mkdtempSync(join(tmpdir(), "jobs-"));
       path = join(this.tempDir, "jobs.db");
     }
-    this.db = new Database(path);
-    if (path !== ":memory:") {
-      this.db.pragma("journal_mode = WAL");
-      this.db.pragma("synchronous = NORMAL");
+    this.path = path;
+    try {
+      this.db = new Database(path);
+      if (path !== ":memory:") {
+        this.db.pragma("journal_mode = WAL");
+        this.db.pragma("synchronous = NORMAL");
+      }
+      this.createSchema();
+    } catch (err) {
+      if (this.tempDir) rmSync(this.tempDir, { recursive: true, force: true });
+      throw new DbOpenError(`cannot open "${path}": ${(err as Error).message}`);
     }
+    this.insertStmt = this.db.prepare<[string, string, number]>("INSERT INTO jobs (queue, payload, enqueued_at) VALUES (?, ?, ?)");
+    this.nextStmt = this.db.prepare<[string], Row>("SELECT id, queue, payload, enqueued_at FROM jobs WHERE queue = ? AND state = 'pending' ORDER BY id LIMIT 1");
+    this.claimStmt = this.db.prepare<[number, string, number]>("UPDATE jobs SET state = 'claimed', claimed_at = ?, claimed_by = ? WHERE id = ? AND state = 'pending'");
+    this.completeStmt = this.db.prepare<[number, number]>("UPDATE jobs SET state = 'done', completed_at = ? WHERE id = ? AND state = 'claimed'");
+    this.claimTx = this.db.transaction((queue: string, worker: string, now: number): Row | undefined => {
+      const row = this.nextStmt.get(queue);
+      if (!row) return undefined;
+      this.claimStmt.run(now, worker, row.id);
+      return row;
+    });
+  }
+
+  private createSchema(): void {
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS jobs (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -50,16 +75,6 @@ export class JobStore {
       );
       CREATE INDEX IF NOT EXISTS jobs_queue_state ON jobs (queue, state, id);
     `);
-    this.insertStmt = this.db.prepare<[string, string, number]>("INSERT INTO jobs (queue, payload, enqueued_at) VALUES (?, ?, ?)");
-    this.nextStmt = this.db.prepare<[string], Row>("SELECT id, queue, payload, enqueued_at FROM jobs WHERE queue = ? AND state = 'pending' ORDER BY id LIMIT 1");
-    this.claimStmt = this.db.prepare<[number, string, number]>("UPDATE jobs SET state = 'claimed', claimed_at = ?, claimed_by = ? WHERE id = ? AND state = 'pending'");
-    this.completeStmt = this.db.prepare<[number, number]>("UPDATE jobs SET state = 'done', completed_at = ? WHERE id = ? AND state = 'claimed'");
-    this.claimTx = this.db.transaction((queue: string, worker: string, now: number): Row | undefined => {
-      const row = this.nextStmt.get(queue);
-      if (!row) return undefined;
-      this.claimStmt.run(now, worker, row.id);
-      return row;
-    });
   }
 
   enqueue(queue: string, payload: unknown, now: number): Job {

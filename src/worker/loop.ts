@@ -1,6 +1,8 @@
 /** A worker: one or more independent poll loops, each with its own strategy and connection. */
+import { setMaxListeners } from "node:events";
 import { ServerClient, Subscription } from "./client.js";
 import { Backoff, type Strategy } from "./strategy.js";
+import { Wakeups } from "./wakeup.js";
 
 export interface WorkerOptions {
   serverUrl: string;
@@ -33,12 +35,12 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 export function startWorker(opts: WorkerOptions): RunningWorker {
   const controller = new AbortController();
   const signal = controller.signal;
+  setMaxListeners(0, signal); // every loop's sleep and in-flight request listen to it
   const log = opts.log ?? (() => {});
   const stats = { polls: 0, emptyPolls: 0, claims: 0, errors: 0, notificationsSeen: 0, notificationsForMe: 0 };
 
-  // Notification plumbing, shared by this worker's notify loops: a wake-up for my queue.
-  const wakers = new Set<() => void>();
-  let pendingWake = false;
+  // Notifications, shared by this worker's notify loops: only those for my queue wake a loop.
+  const wakeups = new Wakeups();
   let subscription: Subscription | undefined;
   if (opts.loops.some((l) => l.strategy.kind === "notify")) {
     subscription = new Subscription(
@@ -49,32 +51,11 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
         stats.notificationsSeen++;
         if (e.queue !== opts.queue) return; // broadcast: not for me, but it woke me anyway
         stats.notificationsForMe++;
-        if (wakers.size === 0) pendingWake = true; // a loop is polling now: poll once more after it
-        for (const w of [...wakers]) w();
+        wakeups.notify();
       },
       (connected, detail) => log(`worker ${opts.name}: ${detail}${connected ? "" : "; reconnecting with backoff"}`),
     );
   }
-  /** Wait for a notification for my queue or the fallback timer; true when a notification came. */
-  const waitForWork = (fallbackMs: number): Promise<boolean> =>
-    new Promise((resolve) => {
-      if (pendingWake) {
-        pendingWake = false;
-        return resolve(true);
-      }
-      let timer: NodeJS.Timeout | undefined = undefined;
-      const finish = (woken: boolean): void => {
-        wakers.delete(wake);
-        if (timer) clearTimeout(timer);
-        signal.removeEventListener("abort", onAbort);
-        resolve(woken);
-      };
-      const wake = (): void => finish(true);
-      const onAbort = (): void => finish(false);
-      timer = setTimeout(() => finish(false), fallbackMs);
-      wakers.add(wake);
-      signal.addEventListener("abort", onAbort, { once: true });
-    });
 
   const clients: ServerClient[] = [];
   const runLoop = async (loopName: string, strategy: Strategy): Promise<void> => {
@@ -86,7 +67,7 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
     while (!signal.aborted) {
       try {
         stats.polls++;
-        pendingWake = false; // this poll sees every job announced so far
+        wakeups.pollStarted();
         const job = await client.poll(
           { worker: opts.name, loop: loopName, queue: opts.queue, waitMs: strategy.kind === "long-poll" ? strategy.waitMs : undefined, notified: notified || undefined },
           signal,
@@ -104,7 +85,7 @@ export function startWorker(opts: WorkerOptions): RunningWorker {
         stats.emptyPolls++;
         if (strategy.kind === "tight" || strategy.kind === "long-poll") continue; // no sleep
         if (strategy.kind === "notify") {
-          notified = await waitForWork(strategy.fallbackMs);
+          notified = await wakeups.wait(strategy.fallbackMs, signal);
           continue;
         }
         await sleep(backoff.nextDelay(), signal);

@@ -1,5 +1,5 @@
 /** Worker command line (and environment) → the options of each worker instance to start. */
-import { ArgError, intArg, readArgs } from "../common/args.js";
+import { ArgError, intArg, parseServerUrl, readArgs } from "../common/args.js";
 import type { WorkerOptions } from "./loop.js";
 import { parseStrategy, StrategyError, type Strategy } from "./strategy.js";
 
@@ -29,18 +29,6 @@ export function parseLoop(arg: string): { name: string; strategy: Strategy } {
     if (err instanceof StrategyError) throw new ArgError(`--loop ${name}: ${err.message}`);
     throw err;
   }
-}
-
-export function parseServerUrl(value: string | undefined): string {
-  if (!value) throw new ArgError("--server <url> is required");
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ArgError(`--server: not a URL: "${value}"`);
-  }
-  if (url.protocol !== "http:") throw new ArgError(`--server: expected an http:// URL, got "${value}"`);
-  return value;
 }
 
 export function parseWorkerArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): WorkerPlan {
