@@ -98,7 +98,9 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
 
   try {
     opts.onTick?.({ phase: "starting", secondsLeft: w.warmupS + w.durationS, cpuByRole: {} });
-    const server = await supervisor.startAndWait(plan.server, undefined, signal);
+    // A server with a fixed `url` can use {server.url} / {server.port} in its own command and ready.http.
+    const givenUrl = plan.server.url && !plan.server.url.includes("{server.") ? fillPlaceholders(plan.server.url, { index: 0, name: plan.server.name }) : undefined;
+    const server = await supervisor.startAndWait(plan.server, givenUrl, signal);
     const serverUrl = plan.server.url ? fillPlaceholders(plan.server.url, { index: 0, name: plan.server.name, serverUrl: server.readyCapture }) : server.readyCapture;
     emit(`server "${plan.server.name}" ready${serverUrl ? ` at ${serverUrl}` : ""} (pid ${server.pid})`);
     if (plan.server.metrics) metricsUrl = fillPlaceholders(plan.server.metrics, { index: 0, name: plan.server.name, serverUrl });

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { RunResult } from "../../harness/analyze/result-types.js";
 import { clockTicksPerSecond } from "../../harness/sample/proc.js";
-import { runHarness, tempDir } from "../helpers/cli.js";
+import { ROOT, runHarness, tempDir } from "../helpers/cli.js";
 
 const started: ChildProcess[] = [];
 
@@ -81,6 +81,39 @@ describe("harness attach", () => {
     expect(p.exit!.atS).toBeLessThan(7);
     expect(readFileSync(join(out, "report.md"), "utf8")).toMatch(/exited at [\d.]+ s/);
     expect(result.problems.join(" ")).toMatch(/exited during the measurement/);
+  });
+
+  it("scrapes a Python server's own counters through --metrics and --metrics-map", async () => {
+    const examples = join(ROOT, "scenarios", "examples");
+    const server = spawn("python3", ["-m", "python_server", "--port", "0"], { cwd: examples, stdio: ["ignore", "pipe", "ignore"] });
+    started.push(server);
+    const url = await new Promise<string>((resolve, reject) => {
+      let text = "";
+      server.stdout!.on("data", (c: Buffer) => {
+        text += c.toString();
+        const m = /listening on (http:\S+)/.exec(text);
+        if (m) resolve(m[1] as string);
+      });
+      server.once("exit", () => reject(new Error(`python_server exited: ${text}`)));
+    });
+    const worker = spawn("python3", ["-m", "python_worker", "--server", url, "--name", "w1", "--strategy", "backoff:20"], { cwd: examples, stdio: "ignore" });
+    started.push(worker);
+    const out = tempDir();
+    const r = await runHarness([
+      "attach", "--pid", String(server.pid), "--role", `${server.pid}=server`, "--name", `${server.pid}=api`, "--pid", String(worker.pid), "--name", `${worker.pid}=w1`,
+      "--duration", "3", "--warmup", "1", "--metrics", `${url}/metrics`, "--metrics-map", "polls=myapp_requests_total", "--metrics-map", "emptyPolls=myapp_empty_total", "--out", out,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const result = load(out);
+    expect(result.server.pollsPerS!).toBeGreaterThan(0);
+    expect(result.server.emptyPollRatio).toBe(1);
+    expect(result.server.perLoop.map((l) => l.worker)).toEqual(["w1"]);
+    expect(result.roles.server?.count).toBe(1);
+    expect(alive(server.pid!)).toBe(true);
+    expect(alive(worker.pid!)).toBe(true);
+    const bad = await runHarness(["attach", "--pid", String(worker.pid), "--duration", "1", "--metrics-map", "pols=x_total", "--metrics", `${url}/metrics`]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("pols");
   });
 
   it("exits 2 naming a pid that does not exist, and one given twice", async () => {

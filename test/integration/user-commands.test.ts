@@ -120,8 +120,8 @@ describe("user commands: readiness, placeholders and failures", () => {
         "name: own-http",
         "server:",
         "  name: web",
-        `  command: ["python3", "-m", "http.server", "${port}", "--bind", "127.0.0.1"]`,
-        `  ready: { tcp: ${port} }`,
+        '  command: ["python3", "-m", "http.server", "{server.port}", "--bind", "127.0.0.1"]',
+        '  ready: { http: "{server.url}/" }',
         `  url: "http://127.0.0.1:${port}"`,
         "workers:",
         "  - name: w",
@@ -129,7 +129,7 @@ describe("user commands: readiness, placeholders and failures", () => {
         "    shell: true",
         '    command: ["echo url={server.url} port={server.port} index={index} name=$WNAME; exec sleep 30"]',
         '    env: { WNAME: "{name}" }',
-        '    ready: { http: "{server.url}/" }',
+        `    ready: { tcp: ${port} }`,
       ].join("\n"),
     );
     const out = join(dir, "out");
