@@ -7,7 +7,7 @@
  * sets: A/A pair i is (A_i, A_i+1), A/B pair i is (A_i, B_i). Same settings as the README's.
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { collectResultSet } from "../harness/cli/check-command.js";
 import { decide, type Verdict } from "../harness/gate/decide.js";
@@ -54,6 +54,7 @@ async function run(): Promise<BenchOutput> {
   const b: ResultSet[] = [];
   const setSeconds: number[] = [];
   const started = Date.now();
+  const loadStart = loadavg();
   const opts = { ...GATE_SETTINGS, quiet: true };
   try {
     for (let i = 0; i <= pairs; i++) {
@@ -87,6 +88,8 @@ async function run(): Promise<BenchOutput> {
   ) as Record<FigureName, { a: number; b: number; difference: number }>;
   const targetsMet = taa.regression <= Math.floor(pairs / 20) && tab.regression >= Math.ceil((pairs * 18) / 20);
   const totalS = (Date.now() - started) / 1000;
+  const loadEnd = loadavg();
+  const load = `load average (1/5/15 min) ${loadStart.map((x) => x.toFixed(1)).join("/")} at the start, ${loadEnd.map((x) => x.toFixed(1)).join("/")} at the end`;
 
   const md: string[] = [];
   md.push(`Settings (the README's): \`harness check ${SCENARIO} --baseline <A set> --repeat ${GATE_SETTINGS.repeat} --duration ${GATE_SETTINGS.duration} --warmup ${GATE_SETTINGS.warmup}\`, default \`--max-increase ${DEFAULT_MAX_INCREASE}\`, 95% bootstrap intervals.`);
@@ -108,7 +111,7 @@ async function run(): Promise<BenchOutput> {
   md.push("");
   md.push(`Run time per check: ${checkSeconds.toFixed(1)} s (median over ${setSeconds.length} sets of ${GATE_SETTINGS.repeat} runs; the decision itself takes ${decideMs.toFixed(1)} ms).`);
   md.push("");
-  md.push(`Targets (≤ ${Math.floor(pairs / 20)} false alarm, ≥ ${Math.ceil((pairs * 18) / 20)} detected): **${targetsMet ? "met" : "NOT met"}**. Measured on a shared machine where other CPU-heavy tests may run at the same time.`);
+  md.push(`Targets (≤ ${Math.floor(pairs / 20)} false alarm, ≥ ${Math.ceil((pairs * 18) / 20)} detected): **${targetsMet ? "met" : "NOT met"}**. Measured on a shared machine where other CPU-heavy tests may run at the same time: ${load}.`);
 
   return {
     targetsMet,
@@ -125,6 +128,7 @@ async function run(): Promise<BenchOutput> {
       decideMs,
       setSeconds,
       totalSeconds: totalS,
+      loadAverage: { start: loadStart, end: loadEnd },
       /** every run's figures, so the pairs can be re-judged with other limits without re-running */
       sets: { a: a.map((s) => s.runs.map((r) => r.figures)), b: b.map((s) => s.runs.map((r) => r.figures)) },
     },
