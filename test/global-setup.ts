@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { tmpdir } from "node:os";
 import { randomUUID } from "node:crypto";
 
 const root = join(import.meta.dirname, "..");
@@ -38,6 +39,8 @@ export function leftoverProcesses(): string[] {
 
 export function setup(): void {
   process.env.HARNESS_TEST_RUN ??= randomUUID();
+  // run records of this suite live apart from the user's (see harness/supervise/run-record.ts)
+  process.env.HARNESS_STATE_DIR ??= join(tmpdir(), `harness-test-state-${process.env.HARNESS_TEST_RUN}`);
   if (!existsSync(join(root, "dist", "harness", "cli", "main.js")) || !existsSync(join(root, "dist", "src", "server", "main.js"))) {
     execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit" });
   }
