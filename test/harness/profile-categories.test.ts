@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { categorize, jsOwner, splitJsName, VM_STATE, type Frame } from "../../harness/profile/categories.js";
@@ -6,6 +7,7 @@ import { foldStacks, parsePerfScript, perfSamples } from "../../harness/profile/
 import { renderProfileSummary } from "../../harness/profile/profile-markdown.js";
 import { summarise } from "../../harness/profile/summary.js";
 import { isV8Preprocessed, v8Samples } from "../../harness/profile/v8-log.js";
+import { sourceLocator } from "../../harness/profile/source-location.js";
 
 const fixtures = join(import.meta.dirname, "..", "fixtures", "profiles");
 const v8 = JSON.parse(readFileSync(join(fixtures, "v8-small.json"), "utf8")) as unknown;
@@ -106,5 +108,20 @@ describe("perf script → samples", () => {
     const busy = s.categories.filter((c) => c.category !== "idle").reduce((a, c) => a + c.ms, 0);
     expect(busy).toBeCloseTo(parsed.filter((p) => p.time >= Math.max(...parsed.map((q) => q.time)) - windowS).length * 0.25, 5);
     expect(foldStacks(parsed).split("\n")[0]).toMatch(/^python3;.+ \d+$/);
+  });
+});
+
+describe("source locations", () => {
+  it("maps a compiled file:line back through its source map, relative to the package root", () => {
+    const root = mkdtempSync(join(tmpdir(), "harness-srcmap-"));
+    mkdirSync(join(root, "dist", "src"), { recursive: true });
+    mkdirSync(join(root, "src"), { recursive: true });
+    writeFileSync(join(root, "dist", "src", "loop.js"), "a;\nb;\n");
+    // line 1 -> src/loop.ts line 1; line 2 -> src/loop.ts line 5
+    writeFileSync(join(root, "dist", "src", "loop.js.map"), JSON.stringify({ version: 3, file: "loop.js", sources: ["../../src/loop.ts"], names: [], mappings: "AAAA;AAIA" }));
+    const locate = sourceLocator(root);
+    expect(locate(join(root, "dist", "src", "loop.js"), 2, 1)).toEqual({ file: join("src", "loop.ts"), line: 5 });
+    expect(locate(join(root, "dist", "src", "other.js"), 3, 1)).toEqual({ file: join("dist", "src", "other.js"), line: 3 });
+    expect(locate("node:events", 10, 1)).toEqual({ file: "node:events", line: 10 });
   });
 });
