@@ -66,7 +66,11 @@ async function overheadFor(n: number): Promise<OverheadRow> {
     const sampler = new Sampler();
     targets(children).forEach((t, i) => sampler.add(`p${i}`, t));
     const clk = clockTicksPerSecond();
-    await sampler.tick(nowSeconds()); // first reading opens the files; then measure steady state
+    // a few readings first: they open the kept files and let the JIT compile the sampler; then steady state
+    for (let k = 0; k < 3; k++) {
+      await sampler.tick(nowSeconds());
+      await sleep(200);
+    }
     const t0 = nowSeconds();
     const ticks0 = readStat(process.pid)?.cpuTicks ?? 0;
     const ru0 = process.cpuUsage();
