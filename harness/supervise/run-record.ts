@@ -43,6 +43,15 @@ export function activeDir(base = stateDir()): string {
   return join(base, "active");
 }
 
+/** A record that cannot be removed (a read-only state folder) must not fail a run or a clean. */
+function removeQuietly(file: string): void {
+  try {
+    rmSync(file, { force: true });
+  } catch {
+    // left behind: the next run sees a dead run with nothing alive and tries again
+  }
+}
+
 /** True when `pid` is running and started at `startTicks` (so it is the process we recorded). */
 export function isSameProcess(pid: number, startTicks: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0 || startTicks < 0) return false;
@@ -75,13 +84,17 @@ export class RunRecord {
   add(p: { name: string; role: string; pid: number; startTicks: number }): void {
     if (this.removed || p.startTicks < 0) return;
     this.data.processes.push({ name: p.name, role: p.role, pid: p.pid, startTicks: p.startTicks, pgid: p.pid });
-    this.write();
+    try {
+      this.write();
+    } catch {
+      // a full disk mid-run costs the orphan check of this process, not the run
+    }
   }
 
   /** The run ended and its processes are stopped: forget it. */
   remove(): void {
     this.removed = true;
-    rmSync(this.file, { force: true });
+    removeQuietly(this.file);
   }
 
   private write(): void {
@@ -159,7 +172,7 @@ export function findDeadRuns(dir = activeDir(), keepEmpty = false): DeadRun[] {
       if (members.length) orphans.push({ ...p, members });
     }
     if (orphans.length === 0 && !keepEmpty) {
-      rmSync(file, { force: true });
+      removeQuietly(file);
       continue;
     }
     out.push({ file, record, orphans });
@@ -214,7 +227,7 @@ export async function cleanDeadRuns(runs: DeadRun[], graceMs = 3000): Promise<Cl
   const killDeadline = Date.now() + 2000;
   while (Date.now() < killDeadline && stillOurs().length > 0) await sleep(20);
   const survivors = stillOurs();
-  for (const r of runs) if (!r.orphans.some((o) => survivors.includes(o))) rmSync(r.file, { force: true });
+  for (const r of runs) if (!r.orphans.some((o) => survivors.includes(o))) removeQuietly(r.file);
   return { stopped: targets.filter((o) => !survivors.includes(o)), survivors };
 }
 
