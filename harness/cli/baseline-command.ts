@@ -2,7 +2,7 @@
  * `harness baseline save <scenario>`: run a scenario N times and save the figures as a versioned
  * result set, the baseline `harness check --baseline <file>` compares against.
  */
-import { accessSync, constants, existsSync, mkdirSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { loadScenario } from "../scenario/load.js";
@@ -13,7 +13,7 @@ import { figureValues, type ResultSet } from "../gate/result-set.js";
 import { median } from "../stats/bootstrap.js";
 import { collect, nonNegativeSeconds, positiveInt, positiveSeconds, sampleSeconds } from "./options.js";
 import { timestamp } from "./run-command.js";
-import { collectResultSet, Interrupted, prepareWritableDir } from "./check-command.js";
+import { collectResultSet, Interrupted, makeDirs, prepareWritableDir } from "./check-command.js";
 
 export interface BaselineSaveOptions {
   repeat: number;
@@ -30,7 +30,7 @@ export interface BaselineSaveOptions {
 function prepareOutFile(file: string): void {
   if (existsSync(file) && statSync(file).isDirectory()) throw new UsageError(`--out ${file} is a folder; expected a file path`);
   try {
-    mkdirSync(dirname(file), { recursive: true });
+    makeDirs(dirname(file));
     accessSync(dirname(file), constants.W_OK);
     if (existsSync(file)) accessSync(file, constants.W_OK);
   } catch (err) {

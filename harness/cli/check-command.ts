@@ -4,8 +4,8 @@
  * inconclusive), 1 regression (or inconclusive with --fail-on-inconclusive, or a run that
  * failed), 2 bad usage or input.
  */
-import { accessSync, appendFileSync, constants, mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { accessSync, appendFileSync, constants, existsSync, mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { loadScenario } from "../scenario/load.js";
 import { RunError, UsageError } from "../util/errors.js";
@@ -54,10 +54,26 @@ export async function collectResultSet(ref: string, opts: CollectOptions): Promi
   return buildResultSet(runs, { command: harnessCommandLine() });
 }
 
+/**
+ * mkdir -p one level at a time: Node 20's mkdirSync(recursive) spins forever on some paths under
+ * /proc (e.g. /proc/nope/x), where a plain mkdir fails at once with ENOENT.
+ */
+export function makeDirs(dir: string): void {
+  const missing: string[] = [];
+  let d = resolve(dir);
+  while (!existsSync(d)) {
+    missing.push(d);
+    const up = dirname(d);
+    if (up === d) break;
+    d = up;
+  }
+  for (const m of missing.reverse()) mkdirSync(m);
+}
+
 /** Create a folder and prove it writable before anything starts. */
 export function prepareWritableDir(dir: string, what: string): void {
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirs(dir);
     accessSync(dir, constants.W_OK);
   } catch (err) {
     throw new UsageError(`${what} ${dir} cannot be written: ${(err as Error).message}`);

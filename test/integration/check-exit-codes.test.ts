@@ -84,6 +84,15 @@ describe("harness check exit codes (from saved result sets)", () => {
       expect(r.code, args.join(" ")).toBe(2);
       expect(r.stderr).toMatch(msg);
     }
+    for (const args of [
+      ["check", "fixed-backoff", "--baseline", BASE, "--out", "/proc/nope/out"],
+      ["baseline", "save", "fixed-backoff", "--out", "/proc/nope/baseline.json"],
+      ["baseline", "save", "fixed-backoff", "--out", dir],
+    ]) {
+      const r = await runHarness(args, { timeoutMs: 20_000 });
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(/cannot be written|is a folder/);
+    }
     const file = join(dir, "bad.yaml");
     writeFileSync(file, `${readFileSync(join(ROOT, "scenarios", "fixed-backoff.yaml"), "utf8")}\nthresholds:\n  cpuPercent: 2\n`);
     const r = await runHarness(["check", file, "--baseline", BASE]);
