@@ -58,7 +58,7 @@ export function processFigures(track: Track, meta: ProcessMeta, durationS: numbe
   const cpuSeconds = (b.end.snap.cpuTicks - b.start.snap.cpuTicks) / clkTck;
   const samples: Sample[] = [];
   for (const r of track.readings) {
-    if (r.t > 0 && r.t <= durationS + 0.5 && r.pidusageCpu !== undefined) samples.push({ t: round(r.t, 1), cpuPercent: round(r.pidusageCpu) });
+    if (r.t > 0 && r.t <= durationS + 0.5 && r.intervalCpu !== undefined) samples.push({ t: round(r.t, 1), cpuPercent: round(r.intervalCpu) });
   }
   return {
     ...base,

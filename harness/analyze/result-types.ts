@@ -36,6 +36,11 @@ export interface ProcessResult {
   writeBytesPerS: number;
   rssMB: number;
   samples: Sample[];
+  /**
+   * pidusage's own mean over the window for the root process only (not its children): an
+   * independent cross-check of cpuPercent, which covers the whole tree.
+   */
+  pidusageCpuPercent?: number;
   intervals: IntervalFigure[];
   /** set when the process exited before the window ended */
   exit?: { code: number | null; signal: string | null; atS: number };

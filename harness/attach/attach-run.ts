@@ -57,7 +57,7 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
   const live = (): Partial<Record<Role, number>> => {
     const out: Partial<Record<Role, number>> = {};
     for (const t of targets) {
-      const cpu = sampler.tracks.get(t.name)?.readings.at(-1)?.pidusageCpu;
+      const cpu = sampler.tracks.get(t.name)?.readings.at(-1)?.intervalCpu;
       if (cpu !== undefined) out[t.role] = (out[t.role] ?? 0) + cpu;
     }
     return out;

@@ -114,9 +114,18 @@ export function renderRunMarkdown(r: RunResult, extras: RunReportExtras = {}): s
       `- **CPU every ${r.window.intervalS} s** uses the same tick counts at interval boundaries; the chart uses the tick delta between consecutive readings (±1% per 1-second sample at a 10 ms tick).`,
       "- **Wake-ups/s** are voluntary + involuntary context switches summed over every thread (`/proc/<pid>/task/*/status`); **syscalls/s** are read+write syscalls from `/proc/<pid>/io`.",
       "- **Polls, empty polls, claims and pickup latency** come from the server's Prometheus endpoint, scraped at the window's start and end.",
+      ...crossCheck(r),
     ].join("\n"),
   );
   return out.join("\n\n") + "\n";
+}
+
+/** pidusage's own window mean next to ours, for processes with no children (like for like). */
+function crossCheck(r: RunResult): string[] {
+  const rows = r.processes.filter((p) => p.pidusageCpuPercent !== undefined && p.members.length <= 1);
+  if (rows.length === 0) return [];
+  const pairs = rows.slice(0, 8).map((p) => `${cell(p.name)} ${pct(p.pidusageCpuPercent, 2)} (ours ${pct(p.cpuPercent, 2)})`);
+  return [`- **Cross-check**: pidusage's own reading over the same window: ${pairs.join(", ")}${rows.length > 8 ? ", …" : ""}.`];
 }
 
 function headline(r: RunResult): string {

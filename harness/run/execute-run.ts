@@ -79,6 +79,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   let windowStart = Number.NaN;
   let metricsStart: PromSample[] | undefined;
   let metricsEnd: PromSample[] | undefined;
+  let pidusageAtEnd = new Map<string, number>();
   /** every scrape of the window, for the per-interval series */
   const scrapes: TimedScrape[] = [];
   let metricsUrl: string | null = null;
@@ -131,6 +132,8 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
       await sleep(Math.max(0, (at - nowSeconds()) * 1000), signal);
       if (signal.aborted) break;
       await sampler.tick(nowSeconds());
+      if (k === 0) await sampler.pidusageMark(w.durationS);
+      if (k === steps) pidusageAtEnd = await sampler.pidusageMark(w.durationS);
       const scrapeAt = nowSeconds() - windowStart;
       if (k === 0 && metricsUrl) metricsStart = await tryScrape(metricsUrl, problems);
       if (k === steps && metricsUrl) metricsEnd = await tryScrape(metricsUrl, problems);
@@ -171,7 +174,9 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
       exit: exitedAt !== undefined && p.exit ? { code: p.exit.code, signal: p.exit.signal, atS: Math.round((exitedAt - windowStart) * 10) / 10 } : undefined,
     };
     if (!track) return { ...meta, members: [], cpuPercent: 0, cpuSeconds: 0, wakeupsPerS: 0, syscallsPerS: 0, readBytesPerS: 0, writeBytesPerS: 0, rssMB: 0, samples: [], intervals: [] };
-    return processFigures(track, meta, w.durationS, intervalS, clk);
+    const figures = processFigures(track, meta, w.durationS, intervalS, clk);
+    const check = pidusageAtEnd.get(p.spec.name);
+    return check === undefined ? figures : { ...figures, pidusageCpuPercent: Math.round(check * 100) / 100 };
   });
   const server = metricsUrl && metricsStart && metricsEnd && measuredS > 0 ? serverFigures(metricsUrl, metricsStart, metricsEnd, measuredS, metricNames(plan.server.metricsMap)) : emptyServerFigures(metricsUrl);
   const serverWithSeries = metricsStart && metricsEnd ? addSeriesFigures(server, metricsStart, metricsEnd, scrapes, measuredS, metricNames(plan.server.metricsMap)) : server;
@@ -207,8 +212,8 @@ function liveCpu(sampler: Sampler, supervisor: Supervisor): Partial<Record<Role,
   const out: Partial<Record<Role, number>> = {};
   for (const p of supervisor.started) {
     const last = sampler.tracks.get(p.spec.name)?.readings.at(-1);
-    if (last?.pidusageCpu === undefined) continue;
-    out[p.spec.role] = (out[p.spec.role] ?? 0) + last.pidusageCpu;
+    if (last?.intervalCpu === undefined) continue;
+    out[p.spec.role] = (out[p.spec.role] ?? 0) + last.intervalCpu;
   }
   return out;
 }

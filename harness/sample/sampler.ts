@@ -7,6 +7,7 @@
  * now the tick delta between two consecutive readings of the tree, which is what pidusage computes,
  * from the reading we take anyway (see bench/overhead.ts for the cost).
  */
+import pidusage from "pidusage";
 import { childrenMap, clockTicksPerSecond, hasChildrenFiles, releaseProcFiles } from "./proc.js";
 import { snapshotTree, type MeasuredProcess, type TreeSnapshot } from "./tree-snapshot.js";
 
@@ -16,9 +17,9 @@ export interface Reading {
   snap: TreeSnapshot;
   /**
    * CPU percent of one core for the tree since its previous reading (undefined on the first, or
-   * after a reading where the process was not alive). The name is historical: it was pidusage's.
+   * after a reading where the process was not alive).
    */
-  pidusageCpu?: number;
+  intervalCpu?: number;
 }
 
 export interface Track {
@@ -49,12 +50,32 @@ export class Sampler {
       if (snap.alive) {
         const prev = track.readings.at(-1);
         if (prev?.snap.alive && snap.at > prev.snap.at) {
-          reading.pidusageCpu = Math.max(0, ((snap.cpuTicks - prev.snap.cpuTicks) / this.clk / (snap.at - prev.snap.at)) * 100);
+          reading.intervalCpu = Math.max(0, ((snap.cpuTicks - prev.snap.cpuTicks) / this.clk / (snap.at - prev.snap.at)) * 100);
         }
         track.lastAlive = reading;
       }
       track.readings.push(reading);
     }
+  }
+
+  /**
+   * An independent cross-check of the /proc figures: pidusage's own reading of each root process.
+   * Called once at the window's start (which primes pidusage's history) and once at its end, so the
+   * second call is pidusage's mean over the window, for the root process only (not its children).
+   * Two calls per process per run: no cost worth counting, unlike a call per pid per sample.
+   */
+  async pidusageMark(windowS: number): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    for (const track of this.tracks.values()) {
+      try {
+        // history must outlive the window, or the end reading falls back to the process's life
+        const stat = await pidusage(track.target.pid, { maxage: Math.ceil((windowS + 60) * 1000) });
+        out.set(track.key, stat.cpu);
+      } catch {
+        // the process is gone: no cross-check for it
+      }
+    }
+    return out;
   }
 
   /** Readings inside [t0, t1] of the window (inclusive), in order. */
@@ -64,6 +85,7 @@ export class Sampler {
 
   /** Close the /proc files kept open between ticks. */
   close(): void {
+    pidusage.clear();
     releaseProcFiles();
   }
 }

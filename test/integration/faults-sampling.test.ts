@@ -47,7 +47,7 @@ describe("sampler faults", () => {
     s.close();
     const track = s.tracks.get("p")!;
     expect(track.readings.map((r) => r.snap.alive)).toEqual([true, true, false, false]);
-    expect(track.readings[2]!.pidusageCpu).toBeUndefined();
+    expect(track.readings[2]!.intervalCpu).toBeUndefined();
     expect(track.lastAlive).toBe(track.readings[1]);
     const fig = processFigures(track, { ...meta, pid: target.pid }, 10, 1, 100);
     expect(fig.cpuSeconds).toBeGreaterThanOrEqual(0);
