@@ -7,7 +7,7 @@
 import type { AttachTarget } from "./targets.js";
 import { Sampler } from "../sample/sampler.js";
 import { nowSeconds } from "../sample/tree-snapshot.js";
-import { scrapeMetrics, type PromSample } from "../sample/prometheus.js";
+import { tryScrape, type PromSample } from "../sample/prometheus.js";
 import { clockTicksPerSecond } from "../sample/proc.js";
 import { chooseIntervalS, processFigures, summariseRoles } from "../analyze/process-figures.js";
 import { emptyServerFigures, metricNames, serverFigures, type MetricNames } from "../analyze/server-figures.js";
@@ -137,13 +137,4 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
     server,
   };
   return { result, exitCode: status === "ok" ? 0 : 1 };
-}
-
-async function tryScrape(url: string, problems: string[]): Promise<PromSample[] | undefined> {
-  try {
-    return await scrapeMetrics(url);
-  } catch (err) {
-    problems.push(`could not scrape ${url}: ${(err as Error).message}`);
-    return undefined;
-  }
 }

@@ -11,7 +11,7 @@ import { openRunRecord } from "../supervise/run-record.js";
 import { markRunInProgress } from "../report/in-progress.js";
 import { Sampler } from "../sample/sampler.js";
 import { nowSeconds } from "../sample/tree-snapshot.js";
-import { scrapeMetrics, type PromSample } from "../sample/prometheus.js";
+import { scrapeMetrics, tryScrape, type PromSample } from "../sample/prometheus.js";
 import { clockTicksPerSecond } from "../sample/proc.js";
 import { chooseIntervalS, processFigures, summariseRoles } from "../analyze/process-figures.js";
 import { emptyServerFigures, metricNames, serverFigures } from "../analyze/server-figures.js";
@@ -197,15 +197,6 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     server: serverWithSeries,
   };
   return { result, exitCode: status === "ok" ? 0 : 1 };
-}
-
-async function tryScrape(url: string, problems: string[]): Promise<PromSample[] | undefined> {
-  try {
-    return await scrapeMetrics(url);
-  } catch (err) {
-    problems.push(`could not scrape ${url}: ${(err as Error).message}`);
-    return undefined;
-  }
 }
 
 function liveCpu(sampler: Sampler, supervisor: Supervisor): Partial<Record<Role, number>> {

@@ -49,6 +49,16 @@ export async function scrapeMetrics(url: string, timeoutMs = 5000): Promise<Prom
   return parsePrometheusText(await res.text());
 }
 
+/** A scrape that records its failure in `problems` instead of throwing. */
+export async function tryScrape(url: string, problems: string[]): Promise<PromSample[] | undefined> {
+  try {
+    return await scrapeMetrics(url);
+  } catch (err) {
+    problems.push(`could not scrape ${url}: ${(err as Error).message}`);
+    return undefined;
+  }
+}
+
 /** Sum of every series of a metric whose labels include `match`. */
 export function sumMetric(samples: PromSample[], name: string, match: Record<string, string> = {}): number {
   let total = 0;
