@@ -1,9 +1,9 @@
 /**
  * `npm run replicate`: run every seed experiment and write reports/seed-replication.md with the run
  * folders under reports/seed-replication/. Options: --quick (short smoke test), --only id,id,
- * --out <dir> (default reports).
+ * --out <dir> (default reports), --render-only (rebuild the markdown from the saved results).
  */
-import { rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -12,14 +12,53 @@ import { runSeries } from "../cli/run-command.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { experimentCommand, experiments } from "./experiments.js";
 import { FINDINGS } from "./findings.js";
-import { renderReplication, type OutcomeOrError } from "./render.js";
+import { renderReplication, type OutcomeOrError, type ReplicationMeta } from "./render.js";
+import { buildComparison } from "../compare/build-comparison.js";
+import { relativeTo } from "../compare/compare-command.js";
+import { loadSaved } from "../compare/load-results.js";
+import type { Comparison } from "../compare/comparison-types.js";
+import type { SavedRun } from "../compare/build-comparison.js";
+import type { Experiment } from "./experiments.js";
+import type { ExperimentOutcome } from "./findings.js";
+
+/** What a run leaves beside its comparison, so --render-only can rebuild the report from results. */
+interface ExperimentRecord {
+  command: string;
+  exitCode: number;
+  load?: { before: number; after: number };
+}
+
+function outcomeOf(e: Experiment, dir: string, outRoot: string, saved: SavedRun[], comparison: Comparison, rec: ExperimentRecord): ExperimentOutcome {
+  const byPath = new Map<string, RunResult>(saved.map((x) => [relative(dir, x.path), x.result]));
+  const results = comparison.conditions.map((k) => k.runs.filter((r) => r.status === "ok").map((r) => byPath.get(r.path)).filter((r): r is RunResult => r !== undefined));
+  return { experiment: e, command: rec.command, dir: relative(outRoot, dir), comparison, results, exitCode: rec.exitCode, load: rec.load };
+}
+
+/** Rebuild the report from the saved run folders, running nothing. */
+function renderOnly(outRoot: string, all: Experiment[]): number {
+  const base = join(outRoot, "seed-replication");
+  const meta = JSON.parse(readFileSync(join(base, "meta.json"), "utf8")) as ReplicationMeta;
+  const outcomes = new Map<string, OutcomeOrError>();
+  for (const e of all) {
+    const dir = join(base, e.id);
+    if (!existsSync(join(dir, "replicate.json"))) continue;
+    const rec = JSON.parse(readFileSync(join(dir, "replicate.json"), "utf8")) as ExperimentRecord;
+    const saved = loadSaved(dir);
+    outcomes.set(e.id, outcomeOf(e, dir, outRoot, saved, buildComparison(relativeTo(dir, saved)), rec));
+  }
+  const file = join(outRoot, "seed-replication.md");
+  writeFileAtomic(file, renderReplication(FINDINGS, outcomes, meta));
+  process.stdout.write(`report: ${file} (rendered from saved results)\n`);
+  return 0;
+}
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" }, out: { type: "string", default: "reports" }, verbose: { type: "boolean", default: false } } });
+  const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, only: { type: "string" }, out: { type: "string", default: "reports" }, verbose: { type: "boolean", default: false }, "render-only": { type: "boolean", default: false } } });
   const outRoot = resolve(values.out);
   const only = values.only ? new Set(values.only.split(",")) : null;
   const all = experiments(values.quick);
   if (only) for (const id of only) if (!all.some((e) => e.id === id)) throw new Error(`--only: no experiment "${id}" (have ${all.map((e) => e.id).join(", ")})`);
+  if (values["render-only"]) return renderOnly(outRoot, all);
   const started = Date.now();
   const loadBefore = loadavg()[0];
   const outcomes = new Map<string, OutcomeOrError>();
@@ -31,9 +70,9 @@ async function main(): Promise<number> {
     const loadAtStart = loadavg()[0] ?? 0;
     try {
       const s = await runSeries(e.scenarios, { set: e.set, sweep: e.sweep, repeat: e.repeat, duration: e.durationS, warmup: e.warmupS, out: dir, quiet: !values.verbose }, command);
-      const byPath = new Map<string, RunResult>(s.saved.map((x) => [relative(dir, x.path), x.result]));
-      const results = s.comparison.conditions.map((k) => k.runs.filter((r) => r.status === "ok").map((r) => byPath.get(r.path)).filter((r): r is RunResult => r !== undefined));
-      outcomes.set(e.id, { experiment: e, command, dir: relative(outRoot, dir), comparison: s.comparison, results, exitCode: s.exitCode, load: { before: loadAtStart, after: loadavg()[0] ?? 0 } });
+      const rec: ExperimentRecord = { command, exitCode: s.exitCode, load: { before: loadAtStart, after: loadavg()[0] ?? 0 } };
+      writeFileAtomic(join(dir, "replicate.json"), JSON.stringify(rec, null, 2) + "\n");
+      outcomes.set(e.id, outcomeOf(e, dir, outRoot, s.saved, s.comparison, rec));
       if (s.exitCode >= 128) {
         process.stderr.write("replicate: interrupted\n");
         return s.exitCode;
@@ -44,7 +83,7 @@ async function main(): Promise<number> {
     }
   }
   const cpu = cpus();
-  const md = renderReplication(FINDINGS, outcomes, {
+  const meta: ReplicationMeta = {
     command: `npm run replicate${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,
     date: new Date().toISOString(),
     machine: `${cpu.length} cores, ${cpu[0]?.model ?? "unknown CPU"}`,
@@ -53,7 +92,9 @@ async function main(): Promise<number> {
     quick: values.quick,
     loadBefore,
     loadAfter: loadavg()[0],
-  });
+  };
+  writeFileAtomic(join(outRoot, "seed-replication", "meta.json"), JSON.stringify(meta, null, 2) + "\n");
+  const md = renderReplication(FINDINGS, outcomes, meta);
   const file = join(outRoot, "seed-replication.md");
   writeFileAtomic(file, md);
   process.stdout.write(`${md}\nreport: ${file}\n`);

@@ -28,7 +28,7 @@ export function renderReplication(findings: Finding[], outcomes: Map<string, Out
       "Every figure below is rendered from the `result.json` files in the linked run folders; each experiment's `comparison.md` has the full tables and a chart.",
       "Cells are medians over the repeats with the min–max range in brackets; a difference whose ranges overlap is within noise.",
       "The rules that decide \"reproduces\" were written before the runs and are stated in each section; no figure was tuned to match the seed.",
-      `The machine was shared with other work while these runs ran${meta.loadBefore !== undefined && meta.loadAfter !== undefined ? ` (1-minute load average ${meta.loadBefore.toFixed(1)} before, ${meta.loadAfter.toFixed(1)} after, on ${cell(meta.machine.split(",")[0] ?? "")})` : ""}, so absolute CPU figures carry that noise; the findings are judged on ratios and orders of magnitude.`,
+      `The machine was shared with other work while these runs ran${meta.loadBefore !== undefined && meta.loadAfter !== undefined ? ` (1-minute load average ${meta.loadBefore.toFixed(1)} before, ${meta.loadAfter.toFixed(1)} after, on ${cell(meta.machine.split(",")[0] ?? "")})` : ""}, so absolute CPU figures carry that noise; the findings are judged on ratios and orders of magnitude. CPU levels depend on how much of the cores the measured processes get: on a busier machine a tight loop measures lower, so a re-run is comparable with the reported spread only at a similar load.`,
     ].join(" "),
   );
   if (meta.quick) out.push("> **Quick mode**: short windows and 2 repeats, a smoke test of the machinery; do not quote these figures.");
