@@ -11,7 +11,7 @@ import { writeFileAtomic } from "../util/atomic-write.js";
 import { FIGURE_NAMES, FIGURES, formatValue } from "../gate/figures.js";
 import { figureValues, type ResultSet } from "../gate/result-set.js";
 import { median } from "../stats/bootstrap.js";
-import { collect, nonNegativeSeconds, positiveInt, positiveSeconds, sampleSeconds } from "./options.js";
+import { addRepeatedRunOptions } from "./options.js";
 import { timestamp } from "./run-command.js";
 import { collectResultSet, Interrupted, makeDirs, prepareWritableDir } from "./check-command.js";
 
@@ -66,15 +66,13 @@ export async function baselineSaveCommand(ref: string, opts: BaselineSaveOptions
 
 export function registerBaselineCommand(program: Command): void {
   const baseline = program.command("baseline").description("save result sets that `harness check --baseline` compares against");
-  baseline
-    .command("save")
-    .description("run a scenario N times and save its figures as a baseline (versioned JSON)")
-    .argument("<scenario>", "built-in scenario name or path to a scenario file")
-    .option("-r, --repeat <n>", "runs of the scenario", positiveInt, 3)
-    .option("-d, --duration <s>", "seconds measured in each run's window", positiveSeconds)
-    .option("-w, --warmup <s>", "seconds to settle before each window", nonNegativeSeconds)
-    .option("-s, --sample <s>", "seconds between readings", sampleSeconds)
-    .option("--set <key=value>", "override a scenario param or field (repeatable)", collect, [])
+  addRepeatedRunOptions(
+    baseline
+      .command("save")
+      .description("run a scenario N times and save its figures as a baseline (versioned JSON)")
+      .argument("<scenario>", "built-in scenario name or path to a scenario file"),
+    "runs of the scenario",
+  )
     .option("-o, --out <file>", "the baseline file (default baselines/<scenario>.json)")
     .option("--runs-dir <dir>", "folder for the runs' reports (default runs/baseline-<scenario>-<timestamp>)")
     .option("-q, --quiet", "no progress on stderr")

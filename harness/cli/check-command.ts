@@ -14,7 +14,7 @@ import { decide, type Thresholds, type Verdict } from "../gate/decide.js";
 import { parseLimits, DEFAULT_MAX_INCREASE } from "../gate/limits.js";
 import { buildResultSet, readResultSet, type ResultSet, type ResultSetRun } from "../gate/result-set.js";
 import { gateJson, renderGateMarkdown, verdictHeadline } from "../gate/summary-markdown.js";
-import { collect, nonNegativeSeconds, positiveInt, positiveSeconds, sampleSeconds } from "./options.js";
+import { addRepeatedRunOptions, collect, positiveInt } from "./options.js";
 import { harnessCommandLine, runOne, timestamp } from "./run-command.js";
 
 /** A run was interrupted (Ctrl-C, SIGTERM): the exit code to end with. */
@@ -157,15 +157,13 @@ function seedArg(value: string): number {
 }
 
 export function registerCheckCommand(program: Command): void {
-  program
-    .command("check")
-    .description("run a scenario N times and judge it against its thresholds and/or a saved baseline (exit 0 pass, 1 regression, 2 bad input)")
-    .argument("<scenario>", "built-in scenario name or path to a scenario file")
-    .option("-r, --repeat <n>", "runs of the scenario (the spread across them is the noise the verdict allows for)", positiveInt, 3)
-    .option("-d, --duration <s>", "seconds measured in each run's window", positiveSeconds)
-    .option("-w, --warmup <s>", "seconds to settle before each window", nonNegativeSeconds)
-    .option("-s, --sample <s>", "seconds between readings", sampleSeconds)
-    .option("--set <key=value>", "override a scenario param or field (repeatable)", collect, [])
+  addRepeatedRunOptions(
+    program
+      .command("check")
+      .description("run a scenario N times and judge it against its thresholds and/or a saved baseline (exit 0 pass, 1 regression, 2 bad input)")
+      .argument("<scenario>", "built-in scenario name or path to a scenario file"),
+    "runs of the scenario (the spread across them is the noise the verdict allows for)",
+  )
     .option("-b, --baseline <file>", "a result set saved by `harness baseline save` to compare against")
     .option("--max-increase <list>", `allowed increase over the baseline per figure kind or figure (repeatable; default ${DEFAULT_MAX_INCREASE})`, collect, [])
     .option("--fail-on-inconclusive", "exit 1 when the verdict is inconclusive (too noisy to say)")

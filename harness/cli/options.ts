@@ -1,5 +1,5 @@
 /** Parsers for CLI option values: each rejects bad input with a message naming the option. */
-import { InvalidArgumentError } from "commander";
+import { InvalidArgumentError, type Command } from "commander";
 
 export function positiveSeconds(value: string): number {
   const n = Number(value);
@@ -29,4 +29,14 @@ export function positiveInt(value: string): number {
   const n = Number(value);
   if (!/^\d+$/.test(value.trim()) || n < 1 || n > 1000) throw new InvalidArgumentError(`expected a whole number from 1 to 1000, got "${value}"`);
   return n;
+}
+
+/** The options every command that runs a scenario several times shares (check, baseline save). */
+export function addRepeatedRunOptions(cmd: Command, repeatHelp: string): Command {
+  return cmd
+    .option("-r, --repeat <n>", repeatHelp, positiveInt, 3)
+    .option("-d, --duration <s>", "seconds measured in each run's window", positiveSeconds)
+    .option("-w, --warmup <s>", "seconds to settle before each window", nonNegativeSeconds)
+    .option("-s, --sample <s>", "seconds between readings", sampleSeconds)
+    .option("--set <key=value>", "override a scenario param or field (repeatable)", collect, []);
 }

@@ -3,20 +3,16 @@
  * comparison folder (its comparison.json names its run folders). Every problem is a UsageError
  * naming the path, before anything is rendered.
  */
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import type { RunResult } from "../analyze/result-types.js";
 import { SCHEMA_VERSION } from "../analyze/result-types.js";
 import { UsageError } from "../util/errors.js";
+import { readInputFile } from "../util/read-input.js";
 import type { SavedRun } from "./build-comparison.js";
 
 function readJson(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new UsageError(`${file}: cannot read: ${(err as Error).message}`);
-  }
+  const text = readInputFile(file);
   try {
     return JSON.parse(text);
   } catch (err) {

@@ -2,6 +2,7 @@
  * Verdicts in words: pure functions from results to lines, each with the figure that triggered it.
  * Every rule and threshold lives here (README "Verdicts" documents them); tests feed fixture results.
  */
+import { median as medianOf } from "../stats/summary.js";
 import type { RunResult, WorkerPollFigures } from "../analyze/result-types.js";
 
 export const THRESHOLDS = {
@@ -150,10 +151,9 @@ function params(results: RunResult[]): string[] {
   return [...keys].filter((k) => new Set(results.map((r) => JSON.stringify(r.params[k] ?? null))).size > 1);
 }
 
+/** The median, 0 for no values (a condition with no readings contributes nothing). */
 function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+  return xs.length ? medianOf(xs) : 0;
 }
 
 /**

@@ -2,11 +2,12 @@
  * Find, read, parameterise and validate a scenario. Every problem becomes one UsageError (exit 2)
  * naming the file and the field, before anything starts.
  */
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { basename, extname, join, resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { UsageError } from "../util/errors.js";
+import { readInputFile } from "../util/read-input.js";
 import { packageRoot } from "../util/paths.js";
 import { scenarioSchema, type Scenario } from "./schema.js";
 
@@ -57,12 +58,7 @@ export function resolveScenario(ref: string): string {
 }
 
 function parseFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (err) {
-    throw new UsageError(`${file}: cannot read: ${(err as Error).message}`);
-  }
+  const text = readInputFile(file);
   try {
     return extname(file) === ".json" ? JSON.parse(text) : parseYaml(text);
   } catch (err) {

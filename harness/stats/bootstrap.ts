@@ -5,14 +5,9 @@
  * method is short enough to read in full.
  */
 import { mulberry32, type Random } from "./prng.js";
+import { median } from "./summary.js";
 
-/** The median of a non-empty list (the mean of the two middle values for an even length). */
-export function median(values: readonly number[]): number {
-  if (values.length === 0) throw new Error("median of an empty list");
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
+export { median };
 
 /** The q-quantile (0..1) of sorted values, linear between order statistics (type 7, as in R). */
 export function quantileSorted(sorted: readonly number[], q: number): number {
