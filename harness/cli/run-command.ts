@@ -18,7 +18,6 @@ import { relativeTo } from "../compare/compare-command.js";
 import { writeComparisonOutputs } from "../report/comparison-files.js";
 import { renderComparisonTables } from "../report/comparison-markdown.js";
 import { startProfiling } from "../profile/choose.js";
-import { sweepVerdicts } from "../diagnose/verdicts.js";
 import type { ProfilerName } from "../profile/types.js";
 
 export interface RunCommandOptions {
@@ -136,7 +135,6 @@ export async function runSeries(
     if (exitCode >= 128) break;
   }
   const comparison = buildComparison(relativeTo(parent, saved));
-  comparison.problems.unshift(...sweepVerdicts(saved.map((s) => s.result)).map((v) => `Verdict: ${v}`));
   const { markdown } = writeComparisonOutputs(parent, comparison, { command: commandLine });
   return { exitCode: worst, parent, saved, comparison, markdown };
 }

@@ -2,6 +2,7 @@
  * Saved results -> a Comparison. Runs of the same scenario with the same params are repeats of one
  * condition; conditions keep the order of their first run. Pure: no files, no clock.
  */
+import { sweepVerdicts } from "../diagnose/verdicts.js";
 import type { RunResult } from "../analyze/result-types.js";
 import { summarize } from "../stats/summary.js";
 import { COMPARISON_SCHEMA_VERSION, type Comparison, type Condition, type ConditionFigures } from "./comparison-types.js";
@@ -109,6 +110,8 @@ export function buildComparison(saved: SavedRun[]): Comparison {
   if (profiled && unprofiled) problems.push("profiled and unprofiled runs are mixed: a profiler adds CPU, so their CPU figures do not compare");
   const machines = new Set(saved.map((s) => machineLine(s.result)));
   if (machines.size > 1) problems.push("the runs come from different machines");
+  // verdicts across runs (e.g. CPU that does not follow a swept interval) come first
+  problems.unshift(...sweepVerdicts(saved.map((x) => x.result)).map((v) => `Verdict: ${v}`));
   return {
     schemaVersion: COMPARISON_SCHEMA_VERSION,
     sweepKey,

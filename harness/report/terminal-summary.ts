@@ -13,5 +13,7 @@ export function terminalSummary(r: RunResult): string {
   const polls = r.server.pollsPerS;
   lines.push("");
   lines.push(`${r.scenario.name}: server ${pct(s, 2)}, workers ${pct(w, 2)} of one core over ${r.window.measuredS} s${polls !== null ? `; ${num(polls)} polls/s, ${share(r.server.emptyPollRatio)} empty` : ""}  [${r.status}]`);
+  // a failed or interrupted run says why here too, so --quiet still explains the [failed]
+  if (r.status !== "ok") for (const p of r.problems) lines.push(`  ${p.split("\n")[0]}`);
   return lines.join("\n");
 }

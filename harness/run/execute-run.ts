@@ -127,6 +127,9 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     }
     // Window: a reading at its start, every sampleS, and at its end; metrics at start and end.
     const steps = Math.round(w.durationS / w.sampleS);
+    // series scrapes every scrapeEveryS (default every sample; 0 = start and end only)
+    const scrapeStep = w.scrapeEveryS === undefined ? 1 : w.scrapeEveryS === 0 ? Infinity : Math.max(1, Math.round(w.scrapeEveryS / w.sampleS));
+    const scrapeDue = (k: number): boolean => k % scrapeStep === 0;
     for (let k = 0; k <= steps && !signal.aborted; k++) {
       const at = k === steps ? windowEnd : windowStart + k * w.sampleS;
       await sleep(Math.max(0, (at - nowSeconds()) * 1000), signal);
@@ -138,7 +141,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
       if (k === 0 && metricsUrl) metricsStart = await tryScrape(metricsUrl, problems);
       if (k === steps && metricsUrl) metricsEnd = await tryScrape(metricsUrl, problems);
       // every sample in between too, for the series (a failed one is only a gap in it)
-      const scraped = k === 0 ? metricsStart : k === steps ? metricsEnd : metricsUrl ? await scrapeMetrics(metricsUrl).catch(() => undefined) : undefined;
+      const scraped = k === 0 ? metricsStart : k === steps ? metricsEnd : metricsUrl && scrapeDue(k) ? await scrapeMetrics(metricsUrl).catch(() => undefined) : undefined;
       if (scraped) scrapes.push({ t: scrapeAt, samples: scraped });
       measuredS = nowSeconds() - windowStart;
       opts.onTick?.({ phase: "window", secondsLeft: Math.max(0, windowEnd - nowSeconds()), cpuByRole: liveCpu(sampler, supervisor) });

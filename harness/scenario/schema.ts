@@ -116,6 +116,12 @@ export const windowSchema = z
     warmupS: z.number().min(0).max(3600).default(5),
     durationS: z.number().positive().max(86_400).default(30),
     sampleS: z.number().min(0.1).max(60).default(1),
+    /**
+     * Seconds between scrapes of the server's metrics inside the window, for the per-interval series
+     * (each scrape is work the server does, counted in its CPU); 0 = only at the window's start and
+     * end. Default: every sample.
+     */
+    scrapeEveryS: z.number().min(0).max(3600).optional(),
   })
   .strict();
 
