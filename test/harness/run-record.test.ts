@@ -2,29 +2,19 @@
  * The run record and `harness clean`'s identity guard: a process is ours only when pid AND start
  * time match the record, so a pid reused by another program is never signalled.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { trackGroups } from "../helpers/groups.js";
 import { readStat } from "../../harness/sample/proc.js";
 import { cleanDeadRuns, findDeadRuns, isSameProcess, liveGroupMembers, RunRecord, type RunRecordFile } from "../../harness/supervise/run-record.js";
 import { tempDir } from "../helpers/cli.js";
 
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) {
-    try {
-      if (c.pid) process.kill(-c.pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-});
+const start = trackGroups();
 
 /** A `sleep` in its own process group, as the supervisor starts processes. */
 async function sleeper(): Promise<{ pid: number; startTicks: number }> {
-  const c = spawn("sleep", ["60"], { detached: true, stdio: "ignore" });
-  children.push(c);
+  const c = start("sleep", ["60"]);
   const pid = c.pid as number;
   const st = readStat(pid);
   if (!st) throw new Error("sleep did not start");

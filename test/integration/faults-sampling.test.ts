@@ -3,29 +3,15 @@
  * another program (the start-time guard), and files kept open across ticks that must never read a
  * stranger after the process is gone.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { afterEach, describe, expect, it } from "vitest";
+import type { ChildProcess } from "node:child_process";
+import { describe, expect, it } from "vitest";
+import { trackGroups } from "../helpers/groups.js";
 import { Sampler } from "../../harness/sample/sampler.js";
 import { identify, nowSeconds, snapshotTree } from "../../harness/sample/tree-snapshot.js";
 import { childrenMap, readStat } from "../../harness/sample/proc.js";
 import { processFigures } from "../../harness/analyze/process-figures.js";
 
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const c of children.splice(0)) {
-    try {
-      if (c.pid) process.kill(-c.pid, "SIGKILL");
-    } catch {
-      // gone
-    }
-  }
-});
-
-function start(cmd: string, args: string[]): ChildProcess {
-  const c = spawn(cmd, args, { detached: true, stdio: "ignore" });
-  children.push(c);
-  return c;
-}
+const start = trackGroups();
 
 const exited = (c: ChildProcess): Promise<void> => new Promise((r) => (c.exitCode !== null ? r() : c.once("exit", () => r())));
 const meta = { role: "worker" as const, name: "p", group: "p", pid: 0, command: [], log: "" };
