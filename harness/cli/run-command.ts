@@ -1,4 +1,5 @@
 /** `harness run <scenario>`: validate, start, measure, write result.json and report.md. */
+import { runVerdicts } from "../diagnose/verdicts.js";
 import { join, resolve } from "node:path";
 import { loadScenario } from "../scenario/load.js";
 import { buildPlan } from "../scenario/plan.js";
@@ -96,7 +97,8 @@ export async function runCommand(scenarios: string[], opts: RunCommandOptions): 
   const sweep = opts.sweep ? parseSweep(opts.sweep) : undefined;
   if (scenarios.length === 1 && repeat === 1 && !sweep) {
     const { result, exitCode, outDir } = await runOne(scenarios[0] as string, opts);
-    process.stdout.write(`${terminalSummary(result)}\n\n${asciiCpuChart(result, { colour: process.stdout.isTTY === true })}\n\nreport: ${join(outDir, "report.md")}\nresult: ${join(outDir, "result.json")}\n`);
+    const verdicts = runVerdicts(result).map((v) => `verdict: ${v}`);
+    process.stdout.write(`${terminalSummary(result)}\n${verdicts.length ? `${verdicts.join("\n")}\n` : ""}\n${asciiCpuChart(result, { colour: process.stdout.isTTY === true })}\n\nreport: ${join(outDir, "report.md")}\nresult: ${join(outDir, "result.json")}\n`);
     return exitCode;
   }
   const { exitCode, comparison, markdown } = await runSeries(scenarios, opts, harnessCommandLine());
