@@ -69,10 +69,6 @@ export function sumMetric(samples: PromSample[], name: string, match: Record<str
   return total;
 }
 
-export function hasMetric(samples: PromSample[], name: string): boolean {
-  return samples.some((s) => s.name === name);
-}
-
 /** Series of one metric grouped by the value of one label, summed. */
 export function sumBy(samples: PromSample[], name: string, label: string): Map<string, number> {
   const out = new Map<string, number>();

@@ -78,10 +78,7 @@ export class Sampler {
     return out;
   }
 
-  /** Readings inside [t0, t1] of the window (inclusive), in order. */
-  static within(track: Track, t0: number, t1: number): Reading[] {
-    return track.readings.filter((r) => r.t >= t0 - 1e-6 && r.t <= t1 + 1e-6);
-  }
+
 
   /** Close the /proc files kept open between ticks. */
   close(): void {
