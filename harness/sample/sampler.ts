@@ -78,8 +78,6 @@ export class Sampler {
     return out;
   }
 
-
-
   /** Close the /proc files kept open between ticks. */
   close(): void {
     pidusage.clear();
