@@ -42,9 +42,91 @@ export interface ProcessResult {
    */
   pidusageCpuPercent?: number;
   intervals: IntervalFigure[];
+  /**
+   * Context switches split (filled by the /proc sampler): voluntary = the process blocked and was
+   * woken (one block ≈ one wake-up), involuntary = preempted by other load. `wakeupsPerS` is the
+   * voluntary rate when these are present.
+   */
+  voluntaryWakeupsPerS?: number;
+  involuntaryWakeupsPerS?: number;
+  /** where cpuSeconds came from: the process tree in /proc, or a cgroup's own accounting */
+  cpuSource?: "proc-tree" | "cgroup-v1-cpuacct" | "cgroup-v2";
+  /** wire evidence: the TCP connections of the whole tree over the window (harness/sample/wire.ts) */
+  wire?: WireFigures;
+  /** syscalls by type per second over the window, counted in the kernel (perf tracepoints) */
+  syscallsByType?: SyscallTypeFigures;
   /** set when the process exited before the window ended */
   exit?: { code: number | null; signal: string | null; atS: number };
   log: string;
+}
+
+/** One TCP connection of a measured process over the window (kernel tcp_info via sock_diag, as `ss -ti` prints it). */
+export interface TcpConnectionFigures {
+  /** local address:port, e.g. "127.0.0.1:43210" ("[::1]:43210" for IPv6) */
+  local: string;
+  /** remote address:port, e.g. "127.0.0.1:6379" */
+  remote: string;
+  /** the measured process at the other end (its name in this result), or null when it is not measured */
+  peer: string | null;
+  /** client: this process connected out; server: it accepted the connection on one of its listening ports */
+  side: "client" | "server";
+  /** whether the connection was open at the window's start / end reading (figures cover the part seen) */
+  seenAtStart: boolean;
+  seenAtEnd: boolean;
+  /** seconds the counters cover */
+  coveredS: number;
+  /** request/response exchanges per second: the smaller of data segments in and data segments out over the covered time */
+  roundTripsPerS: number;
+  bytesInPerS: number;
+  bytesOutPerS: number;
+  /** mean bytes received / sent per exchange; null with no exchanges */
+  bytesInPerExchange: number | null;
+  bytesOutPerExchange: number | null;
+  /** roundTripsPerS x 86,400 */
+  requestsPerDay: number;
+}
+
+/** Wire evidence of one measured process (the whole tree). A figure that could not be seen is null, never 0. */
+export interface WireFigures {
+  /** how the connections were read, e.g. "sock_diag tcp_info (ss -tinHe)"; null when they could not be read */
+  source: string | null;
+  /** TCP connections seen at the window's start or end reading */
+  connections: TcpConnectionFigures[];
+  /** exchanges per second over every TCP connection, long-lived plus short-lived (at least one exchange each); null when unseen */
+  roundTripsPerS: number | null;
+  /** TCP connections this tree opened (connect) / accepted per second in the window; null when they could not be counted */
+  connectsPerS: number | null;
+  acceptsPerS: number | null;
+  /** listening TCP addresses of the tree */
+  listening: string[];
+  /** unix-domain sockets open at the end reading: their traffic cannot be seen on the wire */
+  unixSockets: number;
+  /** what could not be seen, one sentence each */
+  notes: string[];
+}
+
+/** Syscalls by type, per second over the window, counted in the kernel for the measured tree. */
+export interface SyscallTypeFigures {
+  /** e.g. "perf stat (syscalls tracepoints)"; null when they could not be counted */
+  source: string | null;
+  /** syscall name → calls per second (e.g. { connect: 3.2, sendto: 1800, epoll_wait: 1700, futex: 4 }) */
+  perS: Record<string, number>;
+  /** why they could not be counted, or what is missing */
+  notes: string[];
+}
+
+/** One diagnosis of a run: a pattern, the process it names, and the figures that triggered it. */
+export interface Verdict {
+  /** the process the verdict names (its name in this result), or null for the run as a whole */
+  subject: string | null;
+  /** a stable pattern id, e.g. "tight-poll-loop", "polls-too-often", "timer-wakeups", "serving-clients", "notification-fanout", "idle-quiet" */
+  pattern: string;
+  /** the verdict in words, with its figures: what report.md and the terminal print */
+  text: string;
+  /** the figures that triggered it, by name */
+  evidence: Record<string, number | string | null>;
+  /** evidence that was not available and would refine the verdict, one sentence each */
+  missing: string[];
 }
 
 export interface RoleSummary {
@@ -148,4 +230,6 @@ export interface RunResult {
   processes: ProcessResult[];
   roles: Partial<Record<Role, RoleSummary>>;
   server: ServerFigures;
+  /** the diagnosis (harness/diagnose), most specific first: the verdicts report.md and the terminal print */
+  verdicts?: Verdict[];
 }
