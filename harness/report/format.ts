@@ -72,7 +72,7 @@ export function latencyQuantiles(l: LatencySummary, which: ("p50" | "p95" | "p99
 
 /** A ratio's range from bucket bounds: "10x–37x"; "at least 60x" when unbounded above; "unknown" when nothing bounds it. */
 export function ratioRangeText(r: { lo: number; hi: number }): string {
-  const x = (v: number): string => `${v >= 10 ? Math.round(v) : Number(v.toFixed(1))}x`;
+  const x = (v: number): string => `${v >= 10 ? Math.round(v) : Number(v.toPrecision(2))}x`;
   if (!Number.isFinite(r.hi)) return r.lo > 0 ? `at least ${x(r.lo)}` : "unknown (a bucket starts at 0 or is +Inf)";
   if (x(r.lo) === x(r.hi)) return x(r.lo);
   return `${x(r.lo)}–${x(r.hi)}`;
