@@ -70,10 +70,17 @@ export function latencyQuantiles(l: LatencySummary, which: ("p50" | "p95" | "p99
   return [...which.map((k) => `${k} ${approxMs(l[k], l[`${k}Bucket`])}`), `max ${maxMs(l.max, l.maxBucket)}`].join(", ");
 }
 
-/** A ratio's range from bucket bounds: "10x–37x"; "at least 60x" when unbounded above; "unknown" when nothing bounds it. */
+/** A ratio's range from bucket bounds: "10x–38x"; "at least 60x" when unbounded above, "at most 0.1x" when not bounded below; "unknown" when nothing bounds it. */
 export function ratioRangeText(r: { lo: number; hi: number }): string {
-  const x = (v: number): string => `${v >= 10 ? Math.round(v) : Number(v.toPrecision(2))}x`;
-  if (!Number.isFinite(r.hi)) return r.lo > 0 ? `at least ${x(r.lo)}` : "unknown (a bucket starts at 0 or is +Inf)";
-  if (x(r.lo) === x(r.hi)) return x(r.lo);
-  return `${x(r.lo)}–${x(r.hi)}`;
+  // the lower end rounded down and the upper end up, so the printed range still holds the true one
+  const x = (v: number, round: (n: number) => number): string => {
+    if (v === 0) return "0x";
+    const step = v >= 10 ? 1 : 10 ** (Math.floor(Math.log10(v)) - 1);
+    return `${Number((round(v / step - (round === Math.floor ? -1e-9 : 1e-9)) * step).toPrecision(3))}x`;
+  };
+  if (!Number.isFinite(r.hi)) return r.lo > 0 ? `at least ${x(r.lo, Math.floor)}` : "unknown (a bucket starts at 0 or is +Inf)";
+  if (r.lo <= 0) return `at most ${x(r.hi, Math.ceil)}`;
+  const lo = x(r.lo, Math.floor);
+  const hi = x(r.hi, Math.ceil);
+  return lo === hi ? lo : `${lo}–${hi}`;
 }
