@@ -7,7 +7,7 @@ import type { RunResult } from "../analyze/result-types.js";
 import type { Comparison, Condition } from "../compare/comparison-types.js";
 import { ratioRange } from "../analyze/histogram.js";
 import { beforeAfterTable, histogramCell, matrixTable, notificationTable, summaryCell, sweepTable } from "../report/comparison-markdown.js";
-import { num, pct, ratioRangeText, table } from "../report/format.js";
+import { ms, num, pct, ratioRangeText, table } from "../report/format.js";
 import { reduction, summarize, withinNoise, type Summary } from "../stats/summary.js";
 import type { Experiment } from "./experiments.js";
 
@@ -207,7 +207,7 @@ export const FINDINGS: Finding[] = [
       );
       const rangeText = range ? ` (${ratioRangeText(range)} from the bucket edges)` : "";
       return {
-        ours: `p50 ${histogramCell(off.figures.pickupP50Ms)} → ${histogramCell(on.figures.pickupP50Ms)}${rangeText}`,
+        ours: `p50 ≈ ${ms(med(off.figures.pickupP50Ms))} → ≈ ${ms(med(on.figures.pickupP50Ms))}${rangeText}`,
         reproduces: bounded && faster ? "yes" : bounded || faster || (estimateFaster && !settled) ? "partly" : "no",
         why: `${bounded ? "Without notifications the latency is bounded by the 100 ms poll" : "Without notifications the p99 exceeds 150 ms"}; ${
           faster
