@@ -87,6 +87,10 @@ function selectorText(name: string, match: Record<string, string>): string {
 /** A counter's increase over the window, or null (with a problem line) when it went down: the server restarted. */
 export function windowIncrease(start: PromSample[], end: PromSample[], name: string, match: Record<string, string>, problems: string[]): number | null {
   const c = counterIncrease(start, end, name, match);
+  if (c.vanished > 0 && !c.reset) {
+    const gone = `${c.vanished} series of counter ${selectorText(name, match)} seen at the window's start were gone at its end (the server restarted, or it drops idle series): their increase is not counted`;
+    if (!problems.includes(gone)) problems.push(gone);
+  }
   if (!c.reset) return c.increase;
   const line = `counter ${selectorText(name, match)} went down during the window (a counter reset: the server restarted), so no rate is computed across it`;
   if (!problems.includes(line)) problems.push(line);

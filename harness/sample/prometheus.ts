@@ -108,14 +108,17 @@ function seriesKey(labels: Record<string, string>): string {
 export interface CounterIncrease {
   /** the sum over matching series; a series that went down counts its post-reset value (Prometheus increase() convention) */
   increase: number;
-  /** some series went down, or vanished while non-zero: the process behind the endpoint restarted */
+  /** some series went down: the process behind the endpoint restarted */
   reset: boolean;
+  /** series present (non-zero) in `start` and gone from `end`: a restart, or a server that drops idle series; their increase is unknown and not counted */
+  vanished: number;
 }
 
 /**
  * The increase of counter `name` (series whose labels include `match`) from `start` to `end`,
  * compared series by series (the same labels), so a reset in one series is not hidden by growth in
- * another. A counter only goes down when its process restarts.
+ * another. A counter only goes down when its process restarts. A series missing from `end` is
+ * counted apart (`vanished`), as Prometheus does not count it either.
  */
 export function counterIncrease(start: PromSample[], end: PromSample[], name: string, match: Record<string, string> = {}): CounterIncrease {
   const before = new Map<string, number>();
@@ -133,6 +136,7 @@ export function counterIncrease(start: PromSample[], end: PromSample[], name: st
       increase += s.value;
     } else increase += s.value - b;
   }
-  for (const [key, v] of before) if (!seen.has(key) && v > 0) reset = true;
-  return { increase, reset };
+  let vanished = 0;
+  for (const [key, v] of before) if (!seen.has(key) && v > 0) vanished++;
+  return { increase, reset, vanished };
 }

@@ -65,17 +65,17 @@ jobs_polls_total{worker="b",result="empty"} 500
 jobs_polls_total{worker="a",result="job"} 20
 jobs_polls_total{worker="b",result="empty"} 600
 `);
-    expect(counterIncrease(start, end, "jobs_polls_total", { result: "empty" })).toEqual({ increase: 150, reset: false });
-    expect(counterIncrease(start, end, "jobs_polls_total")).toEqual({ increase: 160, reset: false });
+    expect(counterIncrease(start, end, "jobs_polls_total", { result: "empty" })).toEqual({ increase: 150, reset: false, vanished: 0 });
+    expect(counterIncrease(start, end, "jobs_polls_total")).toEqual({ increase: 160, reset: false, vanished: 0 });
   });
-  it("detects a series that went down or vanished (a restart), adding the post-reset value as increase() does", () => {
+  it("detects a series that went down (a restart), adding the post-reset value as increase() does, and counts vanished series apart", () => {
     const end = parsePrometheusText(`jobs_polls_total{worker="a",result="empty"} 7
 jobs_polls_total{worker="a",result="job"} 20
 jobs_polls_total{worker="b",result="empty"} 900
 `);
-    expect(counterIncrease(start, end, "jobs_polls_total", { result: "empty" })).toEqual({ increase: 7 + 400, reset: true });
-    expect(counterIncrease(start, end, "jobs_polls_total", { result: "job" })).toEqual({ increase: 10, reset: false });
+    expect(counterIncrease(start, end, "jobs_polls_total", { result: "empty" })).toEqual({ increase: 7 + 400, reset: true, vanished: 0 });
+    expect(counterIncrease(start, end, "jobs_polls_total", { result: "job" })).toEqual({ increase: 10, reset: false, vanished: 0 });
     const gone = parsePrometheusText(`jobs_polls_total{worker="b",result="empty"} 900`);
-    expect(counterIncrease(start, gone, "jobs_polls_total", { worker: "a" }).reset).toBe(true);
+    expect(counterIncrease(start, gone, "jobs_polls_total")).toEqual({ increase: 400, reset: false, vanished: 2 });
   });
 });

@@ -132,6 +132,14 @@ describe("pickup latency from histogram buckets", () => {
   });
 });
 
+describe("series that vanish", () => {
+  it("are not counted, and a problem line says so, without voiding the rate", () => {
+    const f = serverFigures("u", P('jobs_claims_total{worker="a"} 5\njobs_claims_total{worker="b"} 5'), P('jobs_claims_total{worker="b"} 25'), 10);
+    expect(f.claimsPerS).toBe(2);
+    expect(f.problems).toContain("1 series of counter jobs_claims_total seen at the window's start were gone at its end (the server restarted, or it drops idle series): their increase is not counted");
+  });
+});
+
 describe("the pidusage check in the report's method section", () => {
   it("is called an arithmetic check on the same kernel counters", () => {
     const md = renderRunMarkdown(
