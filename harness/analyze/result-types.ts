@@ -136,12 +136,30 @@ export interface RoleSummary {
   syscallsPerS: number;
 }
 
+/** The edges of a histogram bucket, in ms: what a histogram-derived figure is known to lie between. */
+export interface BucketBoundsMs {
+  lo: number;
+  /** null for the +Inf bucket: the figure is only known to be above `lo` */
+  hi: number | null;
+}
+
+/**
+ * Quantiles of a Prometheus histogram over the window, in ms. They are estimates (linear
+ * interpolation inside a bucket, as histogram_quantile does); the `*Bucket` fields hold the bucket
+ * each falls in. When a quantile falls in the +Inf bucket its number is the top finite edge and its
+ * bucket's `hi` is null: read it as "above that edge", never as a value.
+ */
 export interface LatencySummary {
   count: number;
   p50: number;
   p95: number;
   p99: number;
+  /** the upper edge of the highest bucket holding an observation (the top finite edge when that is +Inf) */
   max: number;
+  p50Bucket?: BucketBoundsMs;
+  p95Bucket?: BucketBoundsMs;
+  p99Bucket?: BucketBoundsMs;
+  maxBucket?: BucketBoundsMs;
 }
 
 export interface WorkerPollFigures {
@@ -162,6 +180,8 @@ export interface ServerSeriesPoint {
   pollsPerS: number;
   emptyPollsPerS: number;
   claimsPerS: number;
+  /** a counter went down in this interval (the server restarted): its rate counts only the increase after the reset, as Prometheus increase() does */
+  counterReset?: boolean;
 }
 
 /** Fan-out per enqueue over the window (seed 003's thundering herd). */
@@ -202,6 +222,8 @@ export interface ServerFigures {
   fanout?: FanoutFigures | null;
   /** a loop's sleep after its first empty poll following a claim (reference server): the base when the backoff resets on work */
   backoffAfterWorkMs?: LatencySummary | null;
+  /** what went wrong with the counters (e.g. a counter reset: the server restarted), one sentence each */
+  problems?: string[];
 }
 
 export interface Machine {

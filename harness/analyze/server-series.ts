@@ -3,10 +3,9 @@
  * polls and claims (the exponential backoff's reset shows in it), fan-out per enqueue (seed 003),
  * and the backoff right after real work (seed 004).
  */
-import { histogramBuckets, sumMetric, type PromSample } from "../sample/prometheus.js";
-import { diffBuckets, histogramQuantile } from "./histogram.js";
+import { counterIncrease, type PromSample } from "../sample/prometheus.js";
 import type { FanoutFigures, LatencySummary, ServerFigures, ServerSeriesPoint } from "./result-types.js";
-import { REFERENCE_METRICS, type MetricNames } from "./server-figures.js";
+import { latencySummary, parseSelector, REFERENCE_METRICS, windowIncrease, type MetricNames } from "./server-figures.js";
 
 const round = (x: number, digits = 3): number => Math.round(x * 10 ** digits) / 10 ** digits;
 
@@ -19,22 +18,24 @@ export interface TimedScrape {
 /** Name of the reference server's histogram of a loop's sleep after its first empty poll following a claim. */
 export const BACKOFF_AFTER_WORK = "jobs_backoff_after_work_seconds";
 
-/** Rates between consecutive scrapes (one point per sampling interval, at its end). */
+/**
+ * Rates between consecutive scrapes (one point per sampling interval, at its end). A counter that went
+ * down between two scrapes (the server restarted) counts its post-reset value for that interval, as
+ * Prometheus's increase() does, and the point is marked `counterReset`.
+ */
 export function serverSeries(scrapes: TimedScrape[], names: MetricNames = REFERENCE_METRICS): ServerSeriesPoint[] {
   const out: ServerSeriesPoint[] = [];
-  // a metricsMap entry may carry label matchers: name{label="value"}
-  const sel = (n: string): [string, Record<string, string>] => {
-    const match: Record<string, string> = {};
-    for (const m of n.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"([^"]*)"/g)) match[m[1] as string] = m[2] as string;
-    return [n.split("{")[0]?.trim() ?? n, match];
-  };
+  const sels = [names.polls, names.emptyPolls, names.claims].map(parseSelector);
   for (let i = 1; i < scrapes.length; i++) {
     const a = scrapes[i - 1] as TimedScrape;
     const b = scrapes[i] as TimedScrape;
     const dt = b.t - a.t;
     if (dt <= 0) continue;
-    const rate = (n: string): number => round(Math.max(0, sumMetric(b.samples, ...sel(n)) - sumMetric(a.samples, ...sel(n))) / dt, 2);
-    out.push({ t: round(b.t, 2), pollsPerS: rate(names.polls), emptyPollsPerS: rate(names.emptyPolls), claimsPerS: rate(names.claims) });
+    const inc = sels.map((sel) => counterIncrease(a.samples, b.samples, sel.name, sel.match));
+    const [polls, empty, claims] = inc.map((c) => round(c.increase / dt, 2)) as [number, number, number];
+    const point: ServerSeriesPoint = { t: round(b.t, 2), pollsPerS: polls, emptyPollsPerS: empty, claimsPerS: claims };
+    if (inc.some((c) => c.reset)) point.counterReset = true;
+    out.push(point);
   }
   return out;
 }
@@ -43,15 +44,20 @@ export function serverSeries(scrapes: TimedScrape[], names: MetricNames = REFERE
  * Per enqueue over the window: notifications delivered, polls they triggered, and how many of those
  * were wasted. A delivered notification wakes its subscriber whether or not the job is for its queue
  * (a broadcast subscriber has to read it to filter it), so wasted wake-ups = notifications that did
- * not end in a claim; wasted polls = triggered polls that came back empty. Null without enqueues.
+ * not end in a claim; wasted polls = triggered polls that came back empty. Null without enqueues,
+ * or when one of the counters reset (a problem line then says which).
  */
-export function fanoutFigures(start: PromSample[], end: PromSample[], names: MetricNames = REFERENCE_METRICS): FanoutFigures | null {
-  const d = (n: string): number => sumMetric(end, n) - sumMetric(start, n);
+export function fanoutFigures(start: PromSample[], end: PromSample[], names: MetricNames = REFERENCE_METRICS, problems: string[] = []): FanoutFigures | null {
+  const d = (n: string): number | null => {
+    const sel = parseSelector(n);
+    return windowIncrease(start, end, sel.name, sel.match, problems);
+  };
   const enqueued = d(names.enqueued);
-  if (enqueued <= 0) return null;
   const notifications = d(names.notifications);
   const triggered = d(names.notifiedPolls);
   const triggeredEmpty = d(names.notifiedEmptyPolls);
+  if (enqueued === null || notifications === null || triggered === null || triggeredEmpty === null) return null;
+  if (enqueued <= 0) return null;
   const triggeredClaims = Math.max(0, triggered - triggeredEmpty);
   return {
     enqueued,
@@ -63,31 +69,31 @@ export function fanoutFigures(start: PromSample[], end: PromSample[], names: Met
 }
 
 /** Quantiles of the loops' sleep right after real work (null when no claim was followed by two empty polls). */
-export function backoffAfterWork(start: PromSample[], end: PromSample[]): LatencySummary | null {
-  const b = diffBuckets(histogramBuckets(end, BACKOFF_AFTER_WORK), histogramBuckets(start, BACKOFF_AFTER_WORK));
-  const count = b.at(-1)?.count ?? 0;
-  if (count <= 0) return null;
-  const q = (x: number): number => round((histogramQuantile(x, b) ?? 0) * 1000, 1);
-  let maxBound = 0;
-  let prev = 0;
-  for (const bucket of b) {
-    if (bucket.count > prev && Number.isFinite(bucket.le)) maxBound = bucket.le;
-    prev = bucket.count;
-  }
-  return { count, p50: q(0.5), p95: q(0.95), p99: q(0.99), max: round(maxBound * 1000, 1) };
+export function backoffAfterWork(start: PromSample[], end: PromSample[], problems: string[] = []): LatencySummary | null {
+  return latencySummary(start, end, BACKOFF_AFTER_WORK, {}, problems, 1);
 }
 
 /** The figures above, plus idle polls per second and requests per day per loop, laid over `figures`. */
 export function addSeriesFigures(figures: ServerFigures, start: PromSample[], end: PromSample[], scrapes: TimedScrape[], seconds: number, names: MetricNames = REFERENCE_METRICS): ServerFigures {
   if (!figures.scraped || seconds <= 0) return figures;
-  const emptyName = names.emptyPolls.split("{")[0] as string;
-  const hasEmpty = end.some((s) => s.name === emptyName);
+  const problems = [...(figures.problems ?? [])];
+  const empty = parseSelector(names.emptyPolls);
+  const hasEmpty = end.some((s) => s.name === empty.name);
+  const emptyIncrease = hasEmpty ? windowIncrease(start, end, empty.name, empty.match, problems) : null;
+  const series = serverSeries(scrapes, names);
+  const resets = series.filter((p) => p.counterReset).map((p) => `${p.t} s`);
+  if (resets.length) {
+    problems.push(
+      `a poll or claim counter went down in the interval(s) ending at ${resets.slice(0, 5).join(", ")}${resets.length > 5 ? ", …" : ""} (the server restarted): those points of the series count only the increase after the reset (the Prometheus increase() convention)`,
+    );
+  }
   return {
     ...figures,
     perLoop: figures.perLoop.map((l) => ({ ...l, requestsPerDay: Math.round(l.pollsPerS * 86_400) })),
-    emptyPollsPerS: hasEmpty ? round((sumMetric(end, emptyName) - sumMetric(start, emptyName)) / seconds) : null,
-    series: serverSeries(scrapes, names),
-    fanout: fanoutFigures(start, end, names),
-    backoffAfterWorkMs: backoffAfterWork(start, end),
+    emptyPollsPerS: emptyIncrease === null ? null : round(emptyIncrease / seconds),
+    series,
+    fanout: fanoutFigures(start, end, names, problems),
+    backoffAfterWorkMs: backoffAfterWork(start, end, problems),
+    ...(problems.length ? { problems } : {}),
   };
 }

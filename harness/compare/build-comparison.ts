@@ -3,9 +3,9 @@
  * condition; conditions keep the order of their first run. Pure: no files, no clock.
  */
 import { sweepVerdicts } from "../diagnose/verdicts.js";
-import type { RunResult } from "../analyze/result-types.js";
+import type { BucketBoundsMs, RunResult } from "../analyze/result-types.js";
 import { summarize } from "../stats/summary.js";
-import { COMPARISON_SCHEMA_VERSION, type Comparison, type Condition, type ConditionFigures } from "./comparison-types.js";
+import { COMPARISON_SCHEMA_VERSION, type BucketSpan, type Comparison, type Condition, type ConditionFigures } from "./comparison-types.js";
 
 export interface SavedRun {
   /** where the run's folder is (shown in the report) */
@@ -49,6 +49,7 @@ export function figuresOf(runs: RunResult[]): ConditionFigures {
     emptyPollShare: f((r) => r.server.emptyPollRatio),
     pickupP50Ms: f((r) => r.server.pickupLatencyMs?.p50),
     pickupP99Ms: f((r) => r.server.pickupLatencyMs?.p99),
+    ...(runs.some((r) => r.server.pickupLatencyMs?.p50Bucket) ? { pickupP50BucketMs: bucketSpan(runs.map((r) => r.server.pickupLatencyMs?.p50Bucket)), pickupP99BucketMs: bucketSpan(runs.map((r) => r.server.pickupLatencyMs?.p99Bucket)) } : {}),
     requestsPerDayPerWorker: f((r) => (r.server.pollsPerS === null ? null : (r.server.pollsPerS * 86_400) / workerCount(r))),
     notificationsPerS: f((r) => r.server.notificationsPerS),
     notifiedPollsPerS: f((r) => r.server.notifiedPollsPerS),
@@ -57,6 +58,14 @@ export function figuresOf(runs: RunResult[]): ConditionFigures {
     pollsTriggeredPerEnqueue: f((r) => fanout(r)?.pollsTriggeredPerEnqueue),
     wastedWakeupsPerEnqueue: f((r) => fanout(r)?.wastedWakeupsPerEnqueue),
   };
+}
+
+/** The edges a histogram quantile fell in over the runs (lowest lower, highest upper); null when no run recorded them. */
+export function bucketSpan(buckets: (BucketBoundsMs | undefined)[]): BucketSpan | null {
+  const b = buckets.filter((x): x is BucketBoundsMs => x !== undefined);
+  if (!b.length) return null;
+  const aboveTop = b.filter((x) => x.hi === null).length;
+  return { lo: Math.min(...b.map((x) => x.lo)), hi: aboveTop ? null : Math.max(...b.map((x) => x.hi as number)), aboveTop, n: b.length };
 }
 
 function formatParam(v: string | number | boolean | undefined): string {

@@ -6,6 +6,17 @@ import type { Summary } from "../stats/summary.js";
 
 export const COMPARISON_SCHEMA_VERSION = 1;
 
+/** The histogram bucket edges (ms) a quantile fell in over a condition's runs: the lowest lower edge and the highest upper edge. */
+export interface BucketSpan {
+  lo: number;
+  /** null when some run's quantile fell in the +Inf bucket (only known to be above its lower edge) */
+  hi: number | null;
+  /** runs whose quantile fell in the +Inf bucket */
+  aboveTop: number;
+  /** runs with an edge recorded */
+  n: number;
+}
+
 /** The figures compared, each summarised over a condition's runs (median, min, max). */
 export interface ConditionFigures {
   /** server role CPU, percent of one core */
@@ -19,8 +30,12 @@ export interface ConditionFigures {
   pollsPerS: Summary | null;
   /** share of polls that came back empty, 0..1 */
   emptyPollShare: Summary | null;
+  /** histogram estimates (ms): see pickupP50BucketMs for the bucket edges they fall in */
   pickupP50Ms: Summary | null;
   pickupP99Ms: Summary | null;
+  /** the bucket edges the runs' pickup p50 / p99 fell in (absent for results written before the edges were stored) */
+  pickupP50BucketMs?: BucketSpan | null;
+  pickupP99BucketMs?: BucketSpan | null;
   /** polls per second per worker (distinct worker ids the server saw) x 86,400 */
   requestsPerDayPerWorker: Summary | null;
   notificationsPerS: Summary | null;

@@ -4,10 +4,11 @@
  * row, and the strategy matrix. Cells are "median (min–max)" over the repeats; a difference whose
  * ranges overlap is called within noise, never a win.
  */
-import type { Comparison, Condition } from "../compare/comparison-types.js";
+import { ratioRange } from "../analyze/histogram.js";
+import type { BucketSpan, Comparison, Condition } from "../compare/comparison-types.js";
 import { reduction, withinNoise, type Summary } from "../stats/summary.js";
 import { cell, code } from "./escape.js";
-import { ms, num, pct, table } from "./format.js";
+import { bucketRangeMs, edgeMs, ms, num, pct, ratioRangeText, table } from "./format.js";
 
 export interface ComparisonReportOptions {
   title?: string;
@@ -38,6 +39,32 @@ export function summaryCell(s: Summary | null, f: Fmt): string {
   return `${f(s.median)} (${rangeText(f(s.min), f(s.max))})`;
 }
 
+/**
+ * A histogram-derived figure over the runs: "≈ 58.3 ms (bucket 50–75 ms)", with the min–max over
+ * repeats when there are several; "> 60 s" when every run's quantile was in the +Inf bucket.
+ */
+export function histogramCell(s: Summary | null, span?: BucketSpan | null): string {
+  if (!s) return "–";
+  if (span && span.aboveTop > 0 && span.aboveTop === span.n) return `> ${edgeMs(span.lo)}`;
+  const base = `≈ ${summaryCell(s, fMs)}`;
+  if (!span) return base;
+  if (span.hi === null) return `${base} (${span.aboveTop} of ${span.n} runs above the top bucket: those count as its edge)`;
+  return `${base} (bucket ${bucketRangeMs(span)})`;
+}
+
+/**
+ * The ratio b / a of two histogram-derived figures, as the range their bucket edges allow:
+ * "≈ ×0.05 (buckets allow 0.027x–0.1x)". A figure in the +Inf bucket is not a number, so only
+ * the range is given then. Without recorded edges: the ratio of the estimates, marked ≈.
+ */
+export function histogramRatio(a: Summary, aSpan: BucketSpan | null | undefined, b: Summary, bSpan: BucketSpan | null | undefined): string {
+  const est = a.median > 0 ? `≈ ×${Number((b.median / a.median).toPrecision(2))}` : "";
+  if (!aSpan || !bSpan) return est;
+  const range = ratioRangeText(ratioRange({ lo: bSpan.lo, hi: bSpan.hi ?? Infinity }, { lo: aSpan.lo, hi: aSpan.hi ?? Infinity }));
+  if (aSpan.aboveTop > 0 || bSpan.aboveTop > 0 || !est) return `×(${range}, from the bucket edges)`;
+  return `${est} (buckets allow ${range})`;
+}
+
 function fmtReduction(r: { median: number; min: number; max: number } | null, ranged: boolean): string {
   if (!r) return "–";
   const p = (x: number): string => `${Math.round(x * 100)}%`;
@@ -66,6 +93,12 @@ function versusNote(base: Condition, c: Condition): string {
     const w = noiseWord(a, b);
     if (w) words.add(w);
     parts.push(`${name} ${ratioText}${w === "within noise" || w === "outside noise" ? ` (${w})` : ""}`.trim());
+  }
+  const pa = base.figures.pickupP50Ms;
+  const pb = c.figures.pickupP50Ms;
+  if (pa && pb) {
+    const r = histogramRatio(pa, base.figures.pickupP50BucketMs, pb, c.figures.pickupP50BucketMs);
+    if (r) parts.push(`pickup p50 ${r}`);
   }
   if (!parts.length) return "";
   const suffix = words.has("noise unknown") ? "; single runs, noise unknown" : "";
@@ -123,8 +156,8 @@ export function matrixTable(c: Comparison): string {
       summaryCell(k.figures.wakeupsPerS, fNum),
       summaryCell(k.figures.pollsPerS, fNum),
       summaryCell(k.figures.emptyPollShare, fShare),
-      summaryCell(k.figures.pickupP50Ms, fMs),
-      summaryCell(k.figures.pickupP99Ms, fMs),
+      histogramCell(k.figures.pickupP50Ms, k.figures.pickupP50BucketMs),
+      histogramCell(k.figures.pickupP99Ms, k.figures.pickupP99BucketMs),
       summaryCell(k.figures.requestsPerDayPerWorker, fDay),
       String(k.runs.length),
     ]),

@@ -2,7 +2,7 @@
 import type { ProcessResult, RunResult } from "../analyze/result-types.js";
 import { asciiCpuChart } from "./ascii-chart.js";
 import { cell, code, codeCell, fenced, shellQuote } from "./escape.js";
-import { ms, num, pct, share, table } from "./format.js";
+import { latencyQuantiles, num, pct, share, table } from "./format.js";
 import { serverSeriesSections } from "./server-series-markdown.js";
 
 export interface RunReportExtras {
@@ -41,7 +41,7 @@ export function renderRunMarkdown(r: RunResult, extras: RunReportExtras = {}): s
     if (srv.longPollsReleasedByWorkPerS || srv.longPollsTimedOutPerS) lines.push(`Long-polls: ${num(srv.longPollsReleasedByWorkPerS, 2)}/s released by work, ${num(srv.longPollsTimedOutPerS, 2)}/s by timeout.`);
     if (srv.pickupLatencyMs) {
       const l = srv.pickupLatencyMs;
-      lines.push(`Pickup latency (enqueue to claim, server clock, ${l.count} jobs): p50 ${ms(l.p50)}, p95 ${ms(l.p95)}, p99 ${ms(l.p99)}, max ≤ ${ms(l.max)}.`);
+      lines.push(`Pickup latency (enqueue to claim, server clock, ${l.count} jobs; estimates inside the server's histogram buckets): ${latencyQuantiles(l)}.`);
     }
     out.push(lines.join("\n"));
     if (srv.perLoop.length) {
@@ -113,19 +113,19 @@ export function renderRunMarkdown(r: RunResult, extras: RunReportExtras = {}): s
       "- **CPU** is the window's mean in percent of one core (the unit of `ps %cpu`; 200% is both cores of a 2-core machine): utime+stime (plus reaped children's) from `/proc/<pid>/stat` for the process and every descendant, read at the window's start and end.",
       `- **CPU every ${r.window.intervalS} s** uses the same tick counts at interval boundaries; the chart uses the tick delta between consecutive readings (±1% per 1-second sample at a 10 ms tick).`,
       "- **Wake-ups/s** are voluntary + involuntary context switches summed over every thread (`/proc/<pid>/task/*/status`); **syscalls/s** are read+write syscalls from `/proc/<pid>/io`.",
-      "- **Polls, empty polls, claims and pickup latency** come from the server's Prometheus endpoint, scraped at the window's start and end.",
+      "- **Polls, empty polls, claims and pickup latency** come from the server's Prometheus endpoint, scraped at the window's start and end; a counter that went down (the server restarted) gives no rate. Latency quantiles come from histogram buckets: each is an estimate (≈) inside the bucket shown, and one in the top (+Inf) bucket is only known to be above its lower edge.",
       ...crossCheck(r),
     ].join("\n"),
   );
   return out.join("\n\n") + "\n";
 }
 
-/** pidusage's own window mean next to ours, for processes with no children (like for like). */
+/** pidusage's window mean next to ours, for processes with no children: the same /proc counters, so an arithmetic check only. */
 function crossCheck(r: RunResult): string[] {
   const rows = r.processes.filter((p) => p.pidusageCpuPercent !== undefined && p.members.length <= 1);
   if (rows.length === 0) return [];
   const pairs = rows.slice(0, 8).map((p) => `${cell(p.name)} ${pct(p.pidusageCpuPercent, 2)} (ours ${pct(p.cpuPercent, 2)})`);
-  return [`- **Cross-check**: pidusage's own reading over the same window: ${pairs.join(", ")}${rows.length > 8 ? ", …" : ""}.`];
+  return [`- **Arithmetic check**: pidusage's reading over the same window: ${pairs.join(", ")}${rows.length > 8 ? ", …" : ""}. These are the same kernel counters read by pidusage: an arithmetic check, not an independent measurement.`];
 }
 
 function headline(r: RunResult): string {

@@ -5,7 +5,7 @@
  */
 import type { RunResult, ServerSeriesPoint } from "../analyze/result-types.js";
 import { cell } from "./escape.js";
-import { ms, num, table } from "./format.js";
+import { latencyQuantiles, num, table } from "./format.js";
 
 /** Most rows a time-series table shows; longer series are thinned to every n-th point. */
 const MAX_SERIES_ROWS = 60;
@@ -14,6 +14,8 @@ export function serverSeriesSections(r: RunResult): string[] {
   const srv = r.server;
   if (!srv.scraped) return [];
   const out: string[] = [];
+  // counter resets and the like: said before any figure they affect
+  for (const p of srv.problems ?? []) out.push(`> Server counters: ${cell(p)}.`);
   const scale = r.scenario.timeScale ?? 1;
 
   const idle: string[] = [];
@@ -21,7 +23,7 @@ export function serverSeriesSections(r: RunResult): string[] {
     idle.push(`Idle (empty) polls: **${num(srv.emptyPollsPerS, 2)}/s**, ${num(srv.emptyPollsPerS * 86_400, 0)} a day at this rate.`);
   }
   const b = srv.backoffAfterWorkMs;
-  if (b) idle.push(`Backoff right after work (a loop's sleep after its first empty poll following a claim, ${b.count} times): p50 ${ms(b.p50)}, max ≤ ${ms(b.max)}.`);
+  if (b) idle.push(`Backoff right after work (a loop's sleep after its first empty poll following a claim, ${b.count} times; estimates inside histogram buckets): ${latencyQuantiles(b, ["p50"])}.`);
   if (idle.length) out.push(idle.join("\n"));
 
   if (scale > 1 && srv.perLoop.length) {
@@ -55,7 +57,7 @@ export function serverSeriesSections(r: RunResult): string[] {
     const step = Math.ceil(series.length / MAX_SERIES_ROWS);
     const rows = series.filter((_, i) => i % step === 0 || i === series.length - 1);
     out.push("### Server polls over time");
-    out.push(table(["Time", "Polls/s", "Empty polls/s", "Claims/s", ""], rows.map((p) => [`${p.t.toFixed(1)}s`, num(p.pollsPerS, 1), num(p.emptyPollsPerS, 1), num(p.claimsPerS, 1), bar(p, series)]), ["l", "r", "r", "r", "l"]));
+    out.push(table(["Time", "Polls/s", "Empty polls/s", "Claims/s", ""], rows.map((p) => [`${p.t.toFixed(1)}s`, num(p.pollsPerS, 1), num(p.emptyPollsPerS, 1), num(p.claimsPerS, 1), bar(p, series) + (p.counterReset ? " (counter reset)" : "")]), ["l", "r", "r", "r", "l"]));
     out.push(`_From a scrape of the metrics endpoint at every sample${step > 1 ? ` (every ${step}th interval shown)` : ""}; the bar is polls/s relative to the busiest interval. A claim after an idle stretch shows as a jump back to the base rate when the backoff resets._`);
   }
   return out;

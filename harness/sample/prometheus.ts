@@ -64,7 +64,7 @@ export function sumMetric(samples: PromSample[], name: string, match: Record<str
   let total = 0;
   for (const s of samples) {
     if (s.name !== name) continue;
-    if (Object.entries(match).every(([k, v]) => s.labels[k] === v)) total += s.value;
+    if (labelsMatch(s.labels, match)) total += s.value;
   }
   return total;
 }
@@ -88,9 +88,55 @@ export function histogramBuckets(samples: PromSample[], name: string, match: Rec
   const byLe = new Map<number, number>();
   for (const s of samples) {
     if (s.name !== `${name}_bucket`) continue;
-    if (!Object.entries(match).every(([k, v]) => s.labels[k] === v)) continue;
+    if (!labelsMatch(s.labels, match)) continue;
     const le = s.labels.le === "+Inf" ? Infinity : Number(s.labels.le);
     byLe.set(le, (byLe.get(le) ?? 0) + s.value);
   }
   return [...byLe.entries()].sort((a, b) => a[0] - b[0]).map(([le, count]) => ({ le, count }));
+}
+
+/** Whether a sample's labels include every label of `match`. */
+export function labelsMatch(labels: Record<string, string>, match: Record<string, string>): boolean {
+  return Object.entries(match).every(([k, v]) => labels[k] === v);
+}
+
+function seriesKey(labels: Record<string, string>): string {
+  return JSON.stringify(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** A counter's increase between two scrapes, series by series, and whether any series went down. */
+export interface CounterIncrease {
+  /** the sum over matching series; a series that went down counts its post-reset value (Prometheus increase() convention) */
+  increase: number;
+  /** some series went down: the process behind the endpoint restarted */
+  reset: boolean;
+  /** series present (non-zero) in `start` and gone from `end`: a restart, or a server that drops idle series; their increase is unknown and not counted */
+  vanished: number;
+}
+
+/**
+ * The increase of counter `name` (series whose labels include `match`) from `start` to `end`,
+ * compared series by series (the same labels), so a reset in one series is not hidden by growth in
+ * another. A counter only goes down when its process restarts. A series missing from `end` is
+ * counted apart (`vanished`), as Prometheus does not count it either.
+ */
+export function counterIncrease(start: PromSample[], end: PromSample[], name: string, match: Record<string, string> = {}): CounterIncrease {
+  const before = new Map<string, number>();
+  for (const s of start) if (s.name === name && labelsMatch(s.labels, match)) before.set(seriesKey(s.labels), s.value);
+  let increase = 0;
+  let reset = false;
+  const seen = new Set<string>();
+  for (const s of end) {
+    if (s.name !== name || !labelsMatch(s.labels, match)) continue;
+    const key = seriesKey(s.labels);
+    seen.add(key);
+    const b = before.get(key) ?? 0;
+    if (s.value < b) {
+      reset = true;
+      increase += s.value;
+    } else increase += s.value - b;
+  }
+  let vanished = 0;
+  for (const [key, v] of before) if (!seen.has(key) && v > 0) vanished++;
+  return { increase, reset, vanished };
 }

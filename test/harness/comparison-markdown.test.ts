@@ -3,7 +3,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { RunResult } from "../../harness/analyze/result-types.js";
 import { buildComparison, type SavedRun } from "../../harness/compare/build-comparison.js";
-import { beforeAfterTable, matrixTable, renderComparisonMarkdown, summaryCell, sweepTable } from "../../harness/report/comparison-markdown.js";
+import { beforeAfterTable, histogramCell, histogramRatio, matrixTable, renderComparisonMarkdown, summaryCell, sweepTable } from "../../harness/report/comparison-markdown.js";
+import { experiments } from "../../harness/replicate/experiments.js";
+import { FINDINGS, type ExperimentOutcome } from "../../harness/replicate/findings.js";
 import { comparisonChartSvg } from "../../harness/report/comparison-chart.js";
 import { cpuLineChartSvg } from "../../harness/report/svg.js";
 
@@ -112,5 +114,69 @@ describe("comparison tables", () => {
     expect(svg).toContain("&lt;script&gt;&amp;");
     expect(svg).toContain("server CPU");
     expect((svg.match(/<path d="M/g) ?? []).length).toBe(2);
+  });
+});
+
+/** A copy of a fixture whose pickup latency p50 is `p50` ms in the bucket `lo`–`hi` ms (hi null: the +Inf bucket). */
+function withPickup(base: RunResult, params: RunResult["params"], p50: number, lo: number, hi: number | null, p99 = 90): RunResult {
+  const r = structuredClone(base);
+  r.params = params;
+  r.server.pickupLatencyMs = { count: 40, p50, p95: p99, p99, max: 100, p50Bucket: { lo, hi }, p95Bucket: { lo: 75, hi: 100 }, p99Bucket: { lo: 75, hi: 100 }, maxBucket: { lo: 75, hi: 100 } };
+  return r;
+}
+
+describe("histogram figures in comparisons", () => {
+  const tight = fixture("tight-loop");
+  // seed 002 in the README: p50 58.3 ms (bucket 50–75 ms) without notifications, 3.1 ms (2–5 ms) with
+  const off = withPickup(tight, { notify: "off" }, 58.3, 50, 75);
+  const on = withPickup(tight, { notify: "broadcast" }, 3.1, 2, 5);
+
+  it("prints pickup cells as estimates with their bucket, and '> top' for the +Inf bucket", () => {
+    const c = buildComparison([run("off", off), run("on", on), run("slow", withPickup(tight, { notify: "slow" }, 60_000, 60_000, null))]);
+    const m = matrixTable(c);
+    expect(m).toContain("| ≈ 58.3 ms (bucket 50–75 ms) |");
+    expect(m).toContain("| ≈ 3.1 ms (bucket 2–5 ms) |");
+    expect(m).toMatch(/\| slow \|.*\| > 60 s \|/);
+    expect(m).not.toContain("60.00 s");
+  });
+
+  it("gives a ratio of pickup figures as the range the bucket edges allow, not a bare '19x'", () => {
+    const c = buildComparison([run("off", off), run("on", on)]);
+    expect(c.sweepKey).toBe("notify");
+    const note = sweepTable(c).split("\n")[3]!;
+    expect(note).toContain("pickup p50 ≈ ×0.053 (buckets allow 0.026x–0.1x)");
+    const a = c.conditions[0]!.figures;
+    const b = c.conditions[1]!.figures;
+    expect(histogramRatio(b.pickupP50Ms!, b.pickupP50BucketMs, a.pickupP50Ms!, a.pickupP50BucketMs)).toBe("≈ ×19 (buckets allow 10x–38x)");
+  });
+
+  it("never uses a figure in the +Inf bucket as a number in a ratio", () => {
+    const c = buildComparison([run("off", withPickup(tight, { notify: "off" }, 60_000, 60_000, null)), run("on", on)]);
+    const a = c.conditions[0]!.figures;
+    const b = c.conditions[1]!.figures;
+    const r = histogramRatio(b.pickupP50Ms!, b.pickupP50BucketMs, a.pickupP50Ms!, a.pickupP50BucketMs);
+    expect(r).toBe("×(at least 12000x, from the bucket edges)");
+    expect(histogramCell(a.pickupP50Ms, a.pickupP50BucketMs)).toBe("> 60 s");
+  });
+
+  it("judges seed 002's 3-fold cut against the bucket edges, keeping the rule's meaning", () => {
+    const exp = experiments().find((e) => e.id === "002-pickup-latency")!;
+    const finding = FINDINGS.find((f) => f.experiment === "002-pickup-latency")!;
+    const outcome = (onRun: RunResult): ExperimentOutcome => ({
+      experiment: exp,
+      command: "harness run notifications-off notifications-broadcast",
+      dir: "x",
+      comparison: buildComparison([run("off", off), run("on", onRun)]),
+      results: [[off], [onRun]],
+      exitCode: 0,
+    });
+    const clear = finding.evaluate(outcome(on));
+    expect(clear.reproduces).toBe("yes");
+    expect(clear.ours).toContain("10x–38x from the bucket edges");
+    // ≈ 15 ms in 10–20 ms: the estimates differ 3.9-fold, but the edges allow 2.5x–7.5x
+    const unsure = finding.evaluate(outcome(withPickup(tight, { notify: "broadcast" }, 15, 10, 20)));
+    expect(unsure.reproduces).toBe("partly");
+    expect(unsure.why).toContain("buckets allow 2.5x–7.5x, so the buckets cannot confirm 3-fold");
+    expect(finding.evaluate(outcome(withPickup(tight, { notify: "broadcast" }, 40, 30, 50))).reproduces).toBe("partly"); // bounded, not faster
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { histogramBuckets, parsePrometheusText, sumMetric } from "../../harness/sample/prometheus.js";
+import { counterIncrease, histogramBuckets, parsePrometheusText, sumMetric } from "../../harness/sample/prometheus.js";
 import { diffBuckets, histogramQuantile, shareAtOrBelow } from "../../harness/analyze/histogram.js";
 
 const text = `# HELP jobs_polls_total Polls
@@ -53,4 +53,29 @@ describe("histogram quantiles over a window", () => {
   });
   it("is undefined with no observations", () => expect(histogramQuantile(0.5, diffBuckets(start, start))).toBeUndefined());
   it("gives the share at or below a bucket edge", () => expect(shareAtOrBelow(0.1, w)).toBeCloseTo(0.5));
+});
+
+describe("counter increase between two scrapes", () => {
+  const start = parsePrometheusText(`jobs_polls_total{worker="a",result="empty"} 100
+jobs_polls_total{worker="a",result="job"} 10
+jobs_polls_total{worker="b",result="empty"} 500
+`);
+  it("selects only the series whose labels match", () => {
+    const end = parsePrometheusText(`jobs_polls_total{worker="a",result="empty"} 150
+jobs_polls_total{worker="a",result="job"} 20
+jobs_polls_total{worker="b",result="empty"} 600
+`);
+    expect(counterIncrease(start, end, "jobs_polls_total", { result: "empty" })).toEqual({ increase: 150, reset: false, vanished: 0 });
+    expect(counterIncrease(start, end, "jobs_polls_total")).toEqual({ increase: 160, reset: false, vanished: 0 });
+  });
+  it("detects a series that went down (a restart), adding the post-reset value as increase() does, and counts vanished series apart", () => {
+    const end = parsePrometheusText(`jobs_polls_total{worker="a",result="empty"} 7
+jobs_polls_total{worker="a",result="job"} 20
+jobs_polls_total{worker="b",result="empty"} 900
+`);
+    expect(counterIncrease(start, end, "jobs_polls_total", { result: "empty" })).toEqual({ increase: 7 + 400, reset: true, vanished: 0 });
+    expect(counterIncrease(start, end, "jobs_polls_total", { result: "job" })).toEqual({ increase: 10, reset: false, vanished: 0 });
+    const gone = parsePrometheusText(`jobs_polls_total{worker="b",result="empty"} 900`);
+    expect(counterIncrease(start, gone, "jobs_polls_total")).toEqual({ increase: 400, reset: false, vanished: 2 });
+  });
 });
