@@ -16,6 +16,9 @@ export interface TimedScrape {
   samples: PromSample[];
 }
 
+/** The reference server's sum, over enqueues, of the subscribers of the job's own queue (null in the figures when absent). */
+export const QUEUE_SUBSCRIBERS_AT_ENQUEUE = "jobs_queue_subscribers_at_enqueue_total";
+
 /** Name of the reference server's histogram of a loop's sleep after its first empty poll following a claim. */
 export const BACKOFF_AFTER_WORK = "jobs_backoff_after_work_seconds";
 
@@ -53,12 +56,14 @@ export function fanoutFigures(start: PromSample[], end: PromSample[], names: Met
   const triggered = d(names.notifiedPolls);
   const triggeredEmpty = d(names.notifiedEmptyPolls);
   const triggeredClaims = Math.max(0, triggered - triggeredEmpty);
+  const audience = end.some((s) => s.name === QUEUE_SUBSCRIBERS_AT_ENQUEUE) ? round(d(QUEUE_SUBSCRIBERS_AT_ENQUEUE) / enqueued, 2) : null;
   return {
     enqueued,
     notificationsPerEnqueue: round(notifications / enqueued, 2),
     pollsTriggeredPerEnqueue: round(triggered / enqueued, 2),
     wastedPollsPerEnqueue: round(triggeredEmpty / enqueued, 2),
     wastedWakeupsPerEnqueue: round(Math.max(0, notifications - triggeredClaims) / enqueued, 2),
+    ...(audience === null ? {} : { queueSubscribersPerEnqueue: audience }),
   };
 }
 

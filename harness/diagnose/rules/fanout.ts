@@ -44,7 +44,9 @@ function reading(ctx: RuleContext): FanoutReading | null {
     }
   }
   if (perJob === null || wastedShare === null) return null;
-  const notificationsPerS = s.notificationsPerS ?? (s.enqueuedPerS !== null ? perJob * s.enqueuedPerS : null);
+  const windowS = ctx.ev.result.window.measuredS;
+  const fromFanout = f && f.enqueued > 0 && windowS > 0 ? (f.enqueued * f.notificationsPerEnqueue) / windowS : null;
+  const notificationsPerS = fromFanout ?? s.notificationsPerS ?? (s.enqueuedPerS !== null ? perJob * s.enqueuedPerS : null);
   return { perJob, queueSubscribers, wastedShare, wastedWords, notificationsPerS };
 }
 
