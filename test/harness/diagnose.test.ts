@@ -184,7 +184,7 @@ describe("notification fan-out", () => {
   it("names it notification fan-out and ties its CPU to the notifications, not to 'somewhere other than polling'", () => {
     const v = diagnose(herd(1000));
     expect(v[0]?.text).toBe(
-      "notification fan-out (every subscriber of the job's queue, 1,000, is woken for each job: a thundering herd): 1,000 notifications delivered per job, 100% of the polls they trigger come back empty; its CPU goes to the notifications: server 18.0% + 10 worker processes 45.0% of one core for 1,000 notifications/s, 0.63 ms of CPU per notification",
+      "notification fan-out (every subscriber of the job's queue, 1,000, is woken for each job: a thundering herd): 1,000 notifications delivered per job, 100% of the polls they trigger come back empty; the CPU it drives: server 18.0% + 10 worker processes 45.0% of one core for 1,000 notifications/s, 0.63 ms of CPU per notification",
     );
     expect(v[0]).toMatchObject({ subject: "server", pattern: "notification-fanout", evidence: { broadcast: "no", cpuPercent: 63 } });
     expect(texts(v).join("\n")).not.toMatch(/somewhere other than polling|broadcast|burning/);

@@ -72,7 +72,7 @@ describe("run verdicts", () => {
     const r = variant(fixed, (x) => {
       setFanout(x, { enqueued: 10, notificationsPerEnqueue: 100, pollsTriggeredPerEnqueue: 100, wastedPollsPerEnqueue: 90, wastedWakeupsPerEnqueue: 99 });
     });
-    expect(runVerdicts(r)[1]).toMatch(/^notification fan-out: 100 notifications delivered per job, 90% of the polls they trigger come back empty; its CPU goes to the notifications: server 0\.7% \+ worker 0\.7% of one core/);
+    expect(runVerdicts(r)[1]).toMatch(/^notification fan-out: 100 notifications delivered per job, 90% of the polls they trigger come back empty; the CPU it drives: server 0\.7% \+ worker 0\.7% of one core/);
     const targeted = variant(fixed, (x) => {
       setFanout(x, { enqueued: 10, notificationsPerEnqueue: 1, pollsTriggeredPerEnqueue: 1, wastedPollsPerEnqueue: 0, wastedWakeupsPerEnqueue: 0 });
     });
@@ -84,7 +84,7 @@ describe("run verdicts", () => {
       setFanout(x, null);
       Object.assign(x.server, { enqueuedPerS: 1, notificationsPerS: 8, notifiedPollsPerS: 8, notifiedEmptyPollsPerS: 7 });
     });
-    expect(runVerdicts(r)[1]).toMatch(/^notification fan-out: 8 notifications delivered per job, 88% of the polls they trigger come back empty; its CPU goes to the notifications: .* for 8 notifications\/s/);
+    expect(runVerdicts(r)[1]).toMatch(/^notification fan-out: 8 notifications delivered per job, 88% of the polls they trigger come back empty; the CPU it drives: .* for 8 notifications\/s/);
   });
 
   it("says CPU burns elsewhere when the queue is idle, CPU is high and no loop polls tightly", () => {

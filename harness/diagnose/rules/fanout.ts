@@ -83,7 +83,7 @@ export function fanoutVerdicts(ctx: RuleContext): Verdict[] {
   let msPer: number | null = null;
   if (cpuKnown && r.notificationsPerS) {
     msPer = (cpu * 10) / r.notificationsPerS;
-    cpuWords = `; its CPU goes to the notifications: ${parts.join(" + ")} of one core for ${fmtNum(r.notificationsPerS)} notifications/s, ${fmtNum(msPer, 2)} ms of CPU per notification`;
+    cpuWords = `; the CPU it drives: ${parts.join(" + ")} of one core for ${fmtNum(r.notificationsPerS)} notifications/s, ${fmtNum(msPer, 2)} ms of CPU per notification`;
   } else if (!cpuKnown) missing.push("no CPU samples: the CPU the notifications cost is unknown");
   for (const p of [server, ...workers]) if (p) {
     ctx.explained.add(p.name);
