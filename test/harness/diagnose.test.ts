@@ -238,3 +238,10 @@ describe("run state", () => {
     expect(v.map((x) => x.pattern)).toEqual(["unexplained-cpu"]);
   });
 });
+
+describe("connections", () => {
+  it("does not count an idle connection to the same peer (a notification stream) as a poll connection", () => {
+    const r = run([proc({ name: "w", cpu: 20, wire: wire([conn({ remote: "127.0.0.1:9000", peer: "srv", rt: 2000 }), conn({ remote: "127.0.0.1:9000", peer: "srv", rt: 0 })]) })]);
+    expect(diagnose(r)[0]?.text).toMatch(/^w: tight poll loop: 2,000 round trips\/s to srv \(127\.0\.0\.1:9000\) on one connection/);
+  });
+});

@@ -21,8 +21,10 @@ export function isTightLoop(l: WorkerPollFigures): boolean {
   return (l.gapUnder1msShare ?? 0) >= T.tightGapShare && l.pollsPerS >= T.tightMinPollsPerS && (l.emptyPollRatio === null || l.emptyPollRatio >= T.tightMinEmptyShare);
 }
 
+/** "to redis (127.0.0.1:6379) on one connection": idle connections to the same peer (a notification stream, a spare keep-alive) are not counted */
 function connWords(link: PeerLink): string {
-  const n = link.connections.length;
+  const active = link.connections.filter((c) => c.roundTripsPerS >= T.noTrafficMaxRoundTripsPerS).length;
+  const n = active || link.connections.length;
   return `to ${link.label} on ${n === 1 ? "one connection" : `${n} connections`}`;
 }
 
