@@ -25,7 +25,7 @@ export function statusVerdicts(ctx: RuleContext): Verdict[] {
   if (r.status !== "ok") out.push(verdict(null, `run-${r.status}`, `run ${r.status}: the figures below cover only what was measured`, { status: r.status, problems: r.problems[0] ?? null }));
   if (!ctx.ev.sampled) {
     out.push(
-      verdict(null, "no-samples", `no CPU samples were taken (${r.processes.length} processes): nothing can be said about idle CPU`, { processes: r.processes.length }, [
+      verdict(null, "no-samples", `no CPU samples were taken (${r.processes.length} ${r.processes.length === 1 ? "process" : "processes"}): nothing can be said about idle CPU`, { processes: r.processes.length }, [
         "CPU, wake-ups and traffic of every process: the run ended before the first sample",
       ]),
     );
