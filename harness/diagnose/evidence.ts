@@ -25,6 +25,8 @@ export interface WireEvidence {
   clientRoundTripsPerS: number;
   /** new outgoing connections per second; null when they could not be counted */
   connectsPerS: number | null;
+  /** of those, connections opened and closed between the readings (each at least one exchange); null when not counted */
+  shortLivedClientPerS: number | null;
   /** exchanges per second it answered as a server, by peer label */
   servedByPeer: Map<string, number>;
   servedRoundTripsPerS: number;
@@ -83,18 +85,21 @@ export function wireEvidence(p: ProcessResult, windowS: number): WireEvidence | 
   const groups = new Map<string, PeerLink>();
   const servedByPeer = new Map<string, number>();
   let clientRt = 0;
-  let partialClientRt = 0;
   let served = 0;
+  // connections first seen at the end reading were opened in the window: the connect/accept counts include them
+  let clientOpened = 0;
+  let serverOpened = 0;
   for (const c of w.connections) {
     const rate = windowRate(c, windowS);
     if (c.side === "server") {
       const who = c.peer ?? `an unmeasured client at ${c.remote}`;
       servedByPeer.set(who, (servedByPeer.get(who) ?? 0) + rate);
       served += rate;
+      if (!c.seenAtStart) serverOpened++;
       continue;
     }
-    if (c.seenAtStart && c.seenAtEnd) clientRt += rate;
-    else partialClientRt += rate;
+    clientRt += rate;
+    if (!c.seenAtStart) clientOpened++;
     const key = c.peer ?? c.remote;
     const g = groups.get(key) ?? { peer: key, label: linkLabel(c), connections: [], roundTripsPerS: 0, bytesInPerExchange: null, bytesOutPerExchange: null };
     g.connections.push(c);
@@ -106,13 +111,17 @@ export function wireEvidence(p: ProcessResult, windowS: number): WireEvidence | 
     g.bytesInPerExchange = busiest?.bytesInPerExchange ?? null;
     g.bytesOutPerExchange = busiest?.bytesOutPerExchange ?? null;
   }
-  // short-lived connections: each is at least one exchange; those seen at one reading are already in partialClientRt
-  const clientRoundTripsPerS = clientRt + Math.max(partialClientRt, w.connectsPerS ?? 0);
-  const servedRoundTripsPerS = Math.max(served, w.acceptsPerS ?? 0);
+  // short-lived connections (opened and closed between the readings) carried at least one exchange each
+  const perS = (n: number): number => (windowS > 0 ? n / windowS : 0);
+  const shortClient = w.connectsPerS === null ? 0 : Math.max(0, w.connectsPerS - perS(clientOpened));
+  const shortServed = w.acceptsPerS === null ? 0 : Math.max(0, w.acceptsPerS - perS(serverOpened));
+  const clientRoundTripsPerS = clientRt + shortClient;
+  const servedRoundTripsPerS = served + shortServed;
   return {
     links: [...groups.values()].sort((a, b) => b.roundTripsPerS - a.roundTripsPerS),
     clientRoundTripsPerS,
     connectsPerS: w.connectsPerS,
+    shortLivedClientPerS: w.connectsPerS === null ? null : shortClient,
     servedByPeer,
     servedRoundTripsPerS,
     acceptsPerS: w.acceptsPerS,

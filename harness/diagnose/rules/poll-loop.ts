@@ -95,9 +95,10 @@ function wireVerdict(ctx: RuleContext, p: ProcessEvidence): Verdict | null {
   const rate = w.clientRoundTripsPerS;
   if (rate < T.pollMinRoundTripsPerS) return null;
   const top = w.links[0];
-  const shortLived = (w.connectsPerS ?? 0) >= T.pollMinRoundTripsPerS && (w.connectsPerS ?? 0) >= 0.5 * rate;
+  const short = w.shortLivedClientPerS ?? 0;
+  const shortLived = short >= T.pollMinRoundTripsPerS && short >= 0.5 * rate;
   let where: string;
-  if (shortLived) where = `on short-lived connections (${fmtNum(w.connectsPerS ?? 0)} new connections/s${top ? `, e.g. to ${top.label}` : ""})`;
+  if (shortLived) where = `on short-lived connections (${fmtNum(short)} new connections/s${top ? `, e.g. to ${top.label}` : ""})`;
   else if (top) where = connWords(top);
   else where = "";
   const cpu = p.cpuPercent === null ? "" : `, ${fmtPct(p.cpuPercent)} of a core`;
@@ -114,6 +115,7 @@ function wireVerdict(ctx: RuleContext, p: ProcessEvidence): Verdict | null {
   };
   const missing = [noCountersSentenceFor(ctx)];
   if (w.connectsPerS === null) missing.push(`${p.name}: new connections per second could not be counted: short-lived connections opened and closed between readings are not seen`);
+  for (const n of w.notes) missing.push(`${p.name}: ${n}`);
   const rt = `${fmtNum(rate)} round trips/s`;
   if (rate >= T.wireTightMinRoundTripsPerS) {
     ctx.explained.add(p.name);
