@@ -195,6 +195,12 @@ export interface FanoutFigures {
   wastedPollsPerEnqueue: number;
   /** notifications delivered that did not end in a claim: every subscriber woke, one got the job */
   wastedWakeupsPerEnqueue: number;
+  /**
+   * subscribers of the enqueued job's own queue, averaged over the jobs (the reference server's
+   * jobs_queue_subscribers_at_enqueue_total); notifications beyond it are a broadcast. Absent or null
+   * when the server does not export it.
+   */
+  queueSubscribersPerEnqueue?: number | null;
 }
 
 export interface ServerFigures {

@@ -15,6 +15,9 @@ export interface TimedScrape {
   samples: PromSample[];
 }
 
+/** The reference server's sum, over enqueues, of the subscribers of the job's own queue (null in the figures when absent). */
+export const QUEUE_SUBSCRIBERS_AT_ENQUEUE = "jobs_queue_subscribers_at_enqueue_total";
+
 /** Name of the reference server's histogram of a loop's sleep after its first empty poll following a claim. */
 export const BACKOFF_AFTER_WORK = "jobs_backoff_after_work_seconds";
 
@@ -59,12 +62,15 @@ export function fanoutFigures(start: PromSample[], end: PromSample[], names: Met
   if (enqueued === null || notifications === null || triggered === null || triggeredEmpty === null) return null;
   if (enqueued <= 0) return null;
   const triggeredClaims = Math.max(0, triggered - triggeredEmpty);
+  const subscribers = end.some((s) => s.name === QUEUE_SUBSCRIBERS_AT_ENQUEUE) ? d(QUEUE_SUBSCRIBERS_AT_ENQUEUE) : null;
+  const audience = subscribers === null ? null : round(subscribers / enqueued, 2);
   return {
     enqueued,
     notificationsPerEnqueue: round(notifications / enqueued, 2),
     pollsTriggeredPerEnqueue: round(triggered / enqueued, 2),
     wastedPollsPerEnqueue: round(triggeredEmpty / enqueued, 2),
     wastedWakeupsPerEnqueue: round(Math.max(0, notifications - triggeredClaims) / enqueued, 2),
+    ...(audience === null ? {} : { queueSubscribersPerEnqueue: audience }),
   };
 }
 

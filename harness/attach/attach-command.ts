@@ -5,6 +5,7 @@ import { metricsMapSchema } from "../scenario/schema.js";
 import { prepareOutDir } from "../run/execute-run.js";
 import { Progress } from "../run/progress.js";
 import { writeRunOutputs } from "../report/write-run.js";
+import { verdictLines, verdictsOf } from "../diagnose/diagnose.js";
 import { terminalSummary } from "../report/terminal-summary.js";
 import { harnessCommandLine, timestamp } from "../cli/run-command.js";
 import { installSignalHandlers } from "../cli/signals.js";
@@ -74,7 +75,8 @@ export async function attachCommand(opts: AttachCommandOptions): Promise<number>
       onEvent: (m) => progress.event(m),
     });
     writeRunOutputs(outDir, result);
-    process.stdout.write(`${terminalSummary(result)}\n\nreport: ${join(outDir, "report.md")}\nresult: ${join(outDir, "result.json")}\n`);
+    const verdicts = verdictLines(verdictsOf(result)).map((v) => (v.startsWith("  ") ? v : `verdict: ${v}`));
+    process.stdout.write(`${terminalSummary(result)}\n${verdicts.join("\n")}\n\nreport: ${join(outDir, "report.md")}\nresult: ${join(outDir, "result.json")}\n`);
     return signals.signal.aborted ? signals.exitCode() : exitCode;
   } finally {
     signals.dispose();

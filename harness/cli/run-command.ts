@@ -1,5 +1,5 @@
 /** `harness run <scenario>`: validate, start, measure, write result.json and report.md. */
-import { runVerdicts } from "../diagnose/verdicts.js";
+import { verdictLines, verdictsOf } from "../diagnose/diagnose.js";
 import { join, resolve } from "node:path";
 import { loadScenario } from "../scenario/load.js";
 import { buildPlan } from "../scenario/plan.js";
@@ -97,7 +97,7 @@ export async function runCommand(scenarios: string[], opts: RunCommandOptions): 
   const sweep = opts.sweep ? parseSweep(opts.sweep) : undefined;
   if (scenarios.length === 1 && repeat === 1 && !sweep) {
     const { result, exitCode, outDir } = await runOne(scenarios[0] as string, opts);
-    const verdicts = runVerdicts(result).map((v) => `verdict: ${v}`);
+    const verdicts = verdictLines(verdictsOf(result)).map((v) => (v.startsWith("  ") ? v : `verdict: ${v}`));
     process.stdout.write(`${terminalSummary(result)}\n${verdicts.length ? `${verdicts.join("\n")}\n` : ""}\n${asciiCpuChart(result, { colour: process.stdout.isTTY === true })}\n\nreport: ${join(outDir, "report.md")}\nresult: ${join(outDir, "result.json")}\n`);
     return exitCode;
   }
@@ -131,7 +131,8 @@ export async function runSeries(
   for (const [i, r] of runs.entries()) {
     if (!opts.quiet) process.stderr.write(`harness: run ${i + 1} of ${runs.length}: ${r.commandLine}\n`);
     const { result, exitCode, outDir } = await runOne(r.ref, { ...opts, set: r.set, out: r.out, commandLine: r.commandLine });
-    process.stdout.write(`${terminalSummary(result)}\n\nreport: ${join(outDir, "report.md")}\n\n`);
+    const verdicts = verdictLines(verdictsOf(result), { missing: false }).map((v) => `verdict: ${v}`);
+    process.stdout.write(`${terminalSummary(result)}\n${verdicts.join("\n")}\n\nreport: ${join(outDir, "report.md")}\n\n`);
     saved.push({ path: outDir, result });
     worst = Math.max(worst, exitCode);
     if (exitCode >= 128) break;

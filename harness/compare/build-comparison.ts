@@ -2,7 +2,8 @@
  * Saved results -> a Comparison. Runs of the same scenario with the same params are repeats of one
  * condition; conditions keep the order of their first run. Pure: no files, no clock.
  */
-import { sweepVerdicts } from "../diagnose/verdicts.js";
+import { sweepVerdictRecords } from "../diagnose/sweep.js";
+import { verdictsOf } from "../diagnose/diagnose.js";
 import type { BucketBoundsMs, RunResult } from "../analyze/result-types.js";
 import { summarize } from "../stats/summary.js";
 import { COMPARISON_SCHEMA_VERSION, type BucketSpan, type Comparison, type Condition, type ConditionFigures } from "./comparison-types.js";
@@ -119,8 +120,10 @@ export function buildComparison(saved: SavedRun[]): Comparison {
   if (profiled && unprofiled) problems.push("profiled and unprofiled runs are mixed: a profiler adds CPU, so their CPU figures do not compare");
   const machines = new Set(saved.map((s) => machineLine(s.result)));
   if (machines.size > 1) problems.push("the runs come from different machines");
-  // verdicts across runs (e.g. CPU that does not follow a swept interval) come first
-  problems.unshift(...sweepVerdicts(saved.map((x) => x.result)).map((v) => `Verdict: ${v}`));
+  // the diagnosis: across the runs (e.g. CPU that does not follow a swept interval), then each run's
+  const runs = list.flatMap((g, gi) =>
+    g.map((s, i) => ({ label: g.length > 1 ? `${conditions[gi]?.label ?? ""} #${i + 1}` : (conditions[gi]?.label ?? ""), path: s.path, status: s.result.status, verdicts: verdictsOf(s.result) })),
+  );
   return {
     schemaVersion: COMPARISON_SCHEMA_VERSION,
     sweepKey,
@@ -128,6 +131,7 @@ export function buildComparison(saved: SavedRun[]): Comparison {
     window: w0 && windows.size === 1 ? { warmupS: w0.warmupS, durationS: w0.durationS } : null,
     machine: machines.size === 1 && saved[0] ? machineLine(saved[0].result) : null,
     problems,
+    verdicts: { sweep: sweepVerdictRecords(saved.map((x) => x.result)), runs },
   };
 }
 

@@ -3,6 +3,7 @@
  * (build-comparison.ts), so `harness compare` rebuilds exactly what `harness run a b` wrote.
  */
 import type { Summary } from "../stats/summary.js";
+import type { Verdict } from "../analyze/result-types.js";
 
 export const COMPARISON_SCHEMA_VERSION = 1;
 
@@ -81,4 +82,13 @@ export interface Comparison {
   window: { warmupS: number; durationS: number } | null;
   machine: string | null;
   problems: string[];
+  /** the diagnosis: across the runs (sweep), then each run's own (absent in comparisons written before verdicts) */
+  verdicts?: ComparisonVerdicts;
+}
+
+export interface ComparisonVerdicts {
+  /** verdicts across the runs, e.g. CPU that does not follow a swept interval */
+  sweep: Verdict[];
+  /** each run's verdicts (result.verdicts, or diagnosed from an older result) */
+  runs: { label: string; path: string; status: "ok" | "failed" | "interrupted"; verdicts: Verdict[] }[];
 }

@@ -186,8 +186,21 @@ export function notificationTable(c: Comparison): string | null {
 }
 
 /** The tables alone (what the terminal prints). */
+/** "## Verdicts": across the runs first, then each run's (comparisons written before verdicts have none) */
+export function verdictSection(c: Comparison): string[] {
+  const v = c.verdicts;
+  if (!v || (!v.sweep.length && !v.runs.length)) return [];
+  const lines: string[] = [];
+  for (const s of v.sweep) lines.push(`- **Across the runs**: ${cell(s.text)}`);
+  for (const r of v.runs) {
+    lines.push(`- **${cell(r.label)}**${r.status === "ok" ? "" : ` (${r.status})`}:`);
+    for (const x of r.verdicts) lines.push(`  - ${cell(x.text)}`);
+  }
+  return ["## Verdicts", lines.join("\n")];
+}
+
 export function renderComparisonTables(c: Comparison): string {
-  const out: string[] = [];
+  const out: string[] = [...verdictSection(c)];
   if (c.sweepKey) {
     out.push(`## Sweep over ${code(c.sweepKey)}`);
     out.push(sweepTable(c));

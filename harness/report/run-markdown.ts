@@ -1,13 +1,14 @@
 /** report.md for one run: a pure function from a result to markdown (tests feed it fixtures). */
-import type { ProcessResult, RunResult } from "../analyze/result-types.js";
+import type { ProcessResult, RunResult, Verdict } from "../analyze/result-types.js";
+import { verdictsOf } from "../diagnose/diagnose.js";
 import { asciiCpuChart } from "./ascii-chart.js";
 import { cell, code, codeCell, fenced, shellQuote } from "./escape.js";
 import { latencyQuantiles, num, pct, share, table } from "./format.js";
 import { serverSeriesSections } from "./server-series-markdown.js";
 
 export interface RunReportExtras {
-  /** verdict lines in words, rendered at the top */
-  verdicts?: string[];
+  /** the verdicts rendered at the top (default: result.verdicts, else diagnosed from the result) */
+  verdicts?: Verdict[];
   /** extra sections appended (e.g. a profile summary) */
   sections?: string[];
   /** relative path of an SVG chart of CPU over time, if one was written */
@@ -27,8 +28,8 @@ export function renderRunMarkdown(r: RunResult, extras: RunReportExtras = {}): s
   if (r.profiled) out.push(`> **Profiled run (${cell(r.profiled)})**: the profiler adds CPU; never compare these figures with an unprofiled run.`);
 
   out.push("## Verdict");
-  const verdicts = extras.verdicts ?? [];
-  out.push(verdicts.length ? verdicts.map((v) => `- ${v}`).join("\n") : `- ${headline(r)}`);
+  const verdicts = extras.verdicts ?? verdictsOf(r);
+  out.push(verdicts.length ? verdicts.map(verdictItem).join("\n") : `- ${headline(r)}`);
 
   out.push("## Summary");
   out.push(summaryTable(r));
@@ -126,6 +127,11 @@ function crossCheck(r: RunResult): string[] {
   if (rows.length === 0) return [];
   const pairs = rows.slice(0, 8).map((p) => `${cell(p.name)} ${pct(p.pidusageCpuPercent, 2)} (ours ${pct(p.cpuPercent, 2)})`);
   return [`- **Arithmetic check**: pidusage's reading over the same window: ${pairs.join(", ")}${rows.length > 8 ? ", …" : ""}. These are the same kernel counters read by pidusage: an arithmetic check, not an independent measurement.`];
+}
+
+/** "- text" with what could not be seen as sub-items */
+function verdictItem(v: Verdict): string {
+  return [`- ${cell(v.text)}`, ...v.missing.map((m) => `  - _could not see:_ ${cell(m)}`)].join("\n");
 }
 
 function headline(r: RunResult): string {

@@ -84,7 +84,7 @@ export function buildPlan(scenario: Scenario, scenarioFile: string): Plan {
       env: {},
       ready: { stdout: "^LISTENING (http://\\S+)" },
       readyTimeoutS: 15,
-      metrics: "{server.url}/metrics",
+      metrics: scenario.server.reference.metrics ? "{server.url}/metrics" : undefined,
     };
   } else {
     const s = scenario.server;

@@ -53,6 +53,8 @@ export const referenceServerSchema = z
   .object({
     notify: z.enum(["off", "broadcast", "targeted"]).default("off"),
     db: z.string().optional(),
+    /** false: do not scrape its /metrics, as for a user's server without one (only wire and /proc evidence remain) */
+    metrics: z.boolean().default(true),
   })
   .strict();
 

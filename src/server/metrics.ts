@@ -23,6 +23,11 @@ export function createMetrics() {
     pollGap: new Histogram({ name: "jobs_poll_gap_seconds", help: "Time from answering a loop's poll to receiving its next poll", labelNames: labels, buckets: POLL_GAP_BUCKETS, registers: [registry] }),
     resetGap: new Histogram({ name: "jobs_backoff_after_work_seconds", help: "Sleep of a loop after its first empty poll following a claim: the backoff right after real work (the base when it resets)", labelNames: labels, buckets: BACKOFF_BUCKETS, registers: [registry] }),
     pickupLatency: new Histogram({ name: "jobs_pickup_latency_seconds", help: "Claim time minus enqueue time (server clock)", buckets: PICKUP_BUCKETS, registers: [registry] }),
+    queueSubscribersAtEnqueue: new Counter({
+      name: "jobs_queue_subscribers_at_enqueue_total",
+      help: "Subscribers of the enqueued job's own queue, summed over enqueues: divided by jobs_enqueued_total, a job's own audience (notifications beyond it are a broadcast)",
+      registers: [registry],
+    }),
     sseSubscribers: new Gauge({ name: "jobs_sse_subscribers", help: "Open notification streams", registers: [registry] }),
     longPollsWaiting: new Gauge({ name: "jobs_longpolls_waiting", help: "Long-polls being held", registers: [registry] }),
   };

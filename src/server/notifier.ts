@@ -39,6 +39,9 @@ export class Notifier {
   }
 
   publish(job: { id: number; queue: string }): void {
+    let own = 0;
+    for (const s of this.subscribers) if (s.queues.has(job.queue)) own++;
+    this.metrics.queueSubscribersAtEnqueue.inc(own);
     if (this.mode === "off") return;
     const data = `event: job\ndata: ${JSON.stringify({ id: job.id, queue: job.queue })}\n\n`;
     for (const s of this.subscribers) {

@@ -19,9 +19,11 @@ function setFanout(r: RunResult, f: Record<string, number> | null): void {
   (r.server as unknown as { fanout: Record<string, number> | null }).fanout = f;
 }
 
+/** role and process CPU together (the fixtures have one process per role) */
 function withCpu(r: RunResult, server: number, worker: number): void {
   if (r.roles.server) r.roles.server.cpuPercent = server;
   if (r.roles.worker) r.roles.worker.cpuPercent = worker;
+  for (const p of r.processes) if (p.role === "server" || p.role === "worker") p.cpuPercent = p.role === "server" ? server : worker;
 }
 
 describe("run verdicts", () => {
@@ -33,10 +35,10 @@ describe("run verdicts", () => {
     expect(v[0]).toBe("worker: tight poll loop: 64% of its polls came less than 1 ms after the previous response (polls 350.8/s, 100% empty)");
   });
 
-  it("calls the 100 ms backoff idle and quiet, with no tight-loop verdict", () => {
+  it("calls the 100 ms backoff idle and quiet, naming the poll with its requests per day, with no tight-loop verdict", () => {
     const v = runVerdicts(fixed);
     expect(v.join("\n")).not.toContain("tight poll loop");
-    expect(v).toEqual(["idle and quiet: server 0.7%, worker 0.7%, 8.6 polls/s"]);
+    expect(v).toEqual(["worker: polls every 116 ms (8.6 polls/s, 746,928 requests/day, 100% empty)", "idle and quiet: server 0.7%, worker 0.7%, 8.6 polls/s"]);
   });
 
   it("names the loop when a worker has several, and leaves out loops that re-poll after real work", () => {
@@ -66,15 +68,15 @@ describe("run verdicts", () => {
     expect(at(1, THRESHOLDS.tightMinPollsPerS - 1)).toHaveLength(0);
   });
 
-  it("reports broadcast fan-out per job with the wasted share", () => {
+  it("reports notification fan-out per job with the wasted share (broadcast unknown without subscribers per queue)", () => {
     const r = variant(fixed, (x) => {
       setFanout(x, { enqueued: 10, notificationsPerEnqueue: 100, pollsTriggeredPerEnqueue: 100, wastedPollsPerEnqueue: 90, wastedWakeupsPerEnqueue: 99 });
     });
-    expect(runVerdicts(r)).toContain("broadcast notifications: 100 delivered per job, 90% of the polls they trigger come back empty");
+    expect(runVerdicts(r)[1]).toMatch(/^notification fan-out: 100 notifications delivered per job, 90% of the polls they trigger come back empty; the CPU it drives: server 0\.7% \+ worker 0\.7% of one core/);
     const targeted = variant(fixed, (x) => {
       setFanout(x, { enqueued: 10, notificationsPerEnqueue: 1, pollsTriggeredPerEnqueue: 1, wastedPollsPerEnqueue: 0, wastedWakeupsPerEnqueue: 0 });
     });
-    expect(runVerdicts(targeted).join("\n")).not.toContain("broadcast");
+    expect(runVerdicts(targeted).join("\n")).not.toContain("fan-out");
   });
 
   it("falls back on notification rates when the result has no fan-out figures", () => {
@@ -82,13 +84,14 @@ describe("run verdicts", () => {
       setFanout(x, null);
       Object.assign(x.server, { enqueuedPerS: 1, notificationsPerS: 8, notifiedPollsPerS: 8, notifiedEmptyPollsPerS: 7 });
     });
-    expect(runVerdicts(r)).toContain("broadcast notifications: 8 delivered per job, 88% of the polls they trigger come back empty");
+    expect(runVerdicts(r)[1]).toMatch(/^notification fan-out: 8 notifications delivered per job, 88% of the polls they trigger come back empty; the CPU it drives: .* for 8 notifications\/s/);
   });
 
   it("says CPU burns elsewhere when the queue is idle, CPU is high and no loop polls tightly", () => {
     const r = variant(fixed, (x) => withCpu(x, 24.1, 20.3));
     const v = runVerdicts(r);
-    expect(v[0]).toMatch(/^burning while idle: server 24\.1%, worker 20\.3% of one core while 100% of polls come back empty \(8\.6 polls\/s\)/);
+    expect(v).toContain("server: burning while idle: 24.1% of one core while 100% of polls come back empty (8.6 polls/s) and no loop polls tightly: the CPU goes somewhere other than polling; profile it (--profile flame)");
+    expect(v.filter((l) => l.startsWith("worker: burning while idle: 20.3%"))).toHaveLength(1);
     expect(v.join("\n")).not.toContain("idle and quiet");
   });
 
@@ -99,7 +102,7 @@ describe("run verdicts", () => {
     });
     const v = runVerdicts(r);
     expect(v.join("\n")).not.toContain("idle and quiet");
-    expect(v[0]).toMatch(/^no idle-CPU pattern recognised: server 3\.0%/);
+    expect(v).toContain("worker: polls every 116 ms (8.6 polls/s, 746,928 requests/day, 100% empty)");
     expect(v.at(-1)).toMatch(/^profiled with flame: /);
   });
 });

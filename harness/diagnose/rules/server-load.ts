@@ -1,0 +1,66 @@
+/**
+ * A server's CPU attributed to the clients that drive it, by their share of its exchanges: from the
+ * wire (server-side connections by peer) or, without it, from the server's own poll counters by worker.
+ * Named only when the requests plausibly explain the CPU (at most servingMaxCpuMsPerRequest each).
+ */
+import type { Verdict } from "../../analyze/result-types.js";
+import type { ProcessEvidence } from "../evidence.js";
+import { fmtNum, fmtPct, fmtShare, round } from "../format.js";
+import { THRESHOLDS as T } from "../thresholds.js";
+import { verdict, type RuleContext } from "./context.js";
+
+/** who drives the server: requests per second by client, the busiest first */
+function drivers(ctx: RuleContext, p: ProcessEvidence): { byClient: [string, number][]; total: number; unit: string; source: string } | null {
+  if (p.wire && p.wire.servedRoundTripsPerS > 0) {
+    const byClient = [...p.wire.servedByPeer.entries()].sort((a, b) => b[1] - a[1]);
+    const seen = byClient.reduce((a, [, n]) => a + n, 0);
+    const unseen = p.wire.servedRoundTripsPerS - seen;
+    if (unseen > 0.5) byClient.push(["short-lived connections from unmeasured clients", unseen]);
+    return { byClient, total: p.wire.servedRoundTripsPerS, unit: "round trips/s", source: "wire" };
+  }
+  const s = ctx.ev.counters;
+  if (p.countersServer && s && s.pollsPerS) {
+    const by = new Map<string, number>();
+    for (const l of s.perLoop) {
+      const owner = ctx.ev.processes.find((x) => x.loops.includes(l))?.name ?? l.worker;
+      by.set(owner, (by.get(owner) ?? 0) + l.pollsPerS);
+    }
+    return { byClient: [...by.entries()].sort((a, b) => b[1] - a[1]), total: s.pollsPerS, unit: "polls/s", source: "poll counters" };
+  }
+  return null;
+}
+
+export function serverLoadVerdicts(ctx: RuleContext): Verdict[] {
+  const out: Verdict[] = [];
+  for (const p of ctx.ev.processes) {
+    if (p.role === "load" || ctx.explained.has(p.name) || p.cpuPercent === null || p.cpuPercent < T.servingMinCpuPercent) continue;
+    const d = drivers(ctx, p);
+    if (!d || d.total <= 0) continue;
+    const msPerRequest = (p.cpuPercent * 10) / d.total;
+    if (msPerRequest > T.servingMaxCpuMsPerRequest) continue;
+    const [top, topRate] = d.byClient[0] ?? ["", 0];
+    const share = topRate / d.total;
+    const possessive = (who: string): string => (ctx.ev.processes.some((x) => x.name === who) ? `${who}'s requests` : `requests from ${who}`);
+    const whose =
+      top && share >= T.servingMinPeerShare
+        ? `${possessive(top)} (${fmtShare(share)} of its ${fmtNum(d.total)} ${d.unit})`
+        : `${d.byClient.length} clients' requests (${d.byClient
+            .slice(0, 3)
+            .map(([who, n]) => `${who} ${fmtShare(n / d.total)}`)
+            .join(", ")} of its ${fmtNum(d.total)} ${d.unit})`;
+    const missing: string[] = [];
+    if (d.source === "poll counters") missing.push(`${p.name}: ${p.wireMissing ?? "its TCP connections were not read"}: requests other than polls are not counted`);
+    ctx.explained.add(p.name);
+    ctx.named.add(p.name);
+    out.push(
+      verdict(
+        p.name,
+        "serving-clients",
+        `${p.name}: ${fmtPct(p.cpuPercent)} serving ${whose}, ${fmtNum(msPerRequest, 2)} ms of CPU per request`,
+        { cpuPercent: p.cpuPercent, requestsPerS: round(d.total, 1), topClient: top || null, topClientShare: round(share, 4), cpuMsPerRequest: round(msPerRequest, 4), source: d.source },
+        missing,
+      ),
+    );
+  }
+  return out;
+}

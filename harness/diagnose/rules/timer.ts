@@ -1,0 +1,32 @@
+/**
+ * Wake-ups without traffic: a process that wakes hundreds of times a second while its sockets are
+ * silent runs a timer or a spin loop, not a poll. Voluntary wake-ups when the sampler splits them,
+ * else all context switches (said so). Without wire evidence the traffic is unknown, and the verdict says so.
+ */
+import type { Verdict } from "../../analyze/result-types.js";
+import { fmtNum, fmtPct, round } from "../format.js";
+import { THRESHOLDS as T } from "../thresholds.js";
+import { verdict, type RuleContext } from "./context.js";
+
+export function timerVerdicts(ctx: RuleContext): Verdict[] {
+  const out: Verdict[] = [];
+  for (const p of ctx.ev.processes) {
+    if (p.role === "load" || ctx.named.has(p.name) || !p.wakeups || p.wakeups.perS < T.timerMinWakeupsPerS) continue;
+    const missing: string[] = [];
+    const what = p.wakeups.kind === "voluntary" ? "wake-ups/s" : "context switches/s";
+    if (p.wakeups.kind === "all") missing.push(`${p.name}: voluntary wake-ups were not counted apart from preemptions: the figure is all context switches`);
+    const cpu = p.cpuPercent === null ? "" : `, ${fmtPct(p.cpuPercent)} of a core`;
+    const evidence: Verdict["evidence"] = { wakeupsPerS: round(p.wakeups.perS, 1), wakeupsKind: p.wakeups.kind, cpuPercent: p.cpuPercent, roundTripsPerS: p.wire ? round(p.wire.totalRoundTripsPerS, 2) : null };
+    if (p.wire) {
+      if (p.wire.totalRoundTripsPerS >= T.noTrafficMaxRoundTripsPerS) continue;
+      if (p.wire.unixSockets > 0) missing.push(`${p.name}: ${p.wire.unixSockets} unix-domain sockets are open and their traffic cannot be seen on the wire: the wake-ups could come from them`);
+      out.push(verdict(p.name, "timer-wakeups", `${p.name}: ${fmtNum(p.wakeups.perS)} ${what} and no traffic${cpu}: a timer or spin loop, not a poll`, evidence, missing));
+    } else {
+      missing.push(`${p.name}: ${p.wireMissing ?? "its traffic could not be seen"}: a poll cannot be told from a timer`);
+      out.push(verdict(p.name, "wakeups-unexplained", `${p.name}: ${fmtNum(p.wakeups.perS)} ${what}${cpu}, traffic unknown: a timer, a spin loop or a poll`, evidence, missing));
+    }
+    ctx.named.add(p.name);
+    ctx.explained.add(p.name);
+  }
+  return out;
+}
