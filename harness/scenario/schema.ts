@@ -53,6 +53,8 @@ export const referenceServerSchema = z
   .object({
     notify: z.enum(["off", "broadcast", "targeted"]).default("off"),
     db: z.string().optional(),
+    /** busy CPU per poll handled, ms (an expensive poll handler: CPU rises, polls and wake-ups do not) */
+    pollCostMs: z.number().min(0).max(10_000).default(0),
   })
   .strict();
 
