@@ -136,7 +136,7 @@ describe("--max-increase", () => {
     expect(l.emptyPollsPerS).toEqual({ mode: "relative", percent: 5, floor: 2 });
     expect(allowedIncrease(l.pollsPerSPerWorker, 20)).toBeCloseTo(1);
     expect(allowedIncrease(l.pollsPerSPerWorker, 2)).toBeCloseTo(0.5); // 5% of 2 is 0.1: the floor wins
-    expect(l.serverCpuMsPerPoll).toEqual({ mode: "relative", percent: 25, floor: 0.05 });
+    expect(l.serverCpuMsPerPoll).toEqual({ mode: "relative", percent: 50, floor: 0.05 });
   });
   it("rejects bad specs as usage errors", () => {
     expect(() => parseLimits(["cpu=lots"])).toThrow(UsageError);
