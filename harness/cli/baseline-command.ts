@@ -10,7 +10,7 @@ import { UsageError } from "../util/errors.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { FIGURE_NAMES, FIGURES, formatValue } from "../gate/figures.js";
 import { figureValues, type ResultSet } from "../gate/result-set.js";
-import { median } from "../stats/bootstrap.js";
+import { median } from "../stats/summary.js";
 import { addRepeatedRunOptions } from "./options.js";
 import { timestamp } from "./run-command.js";
 import { collectResultSet, Interrupted, makeDirs, prepareWritableDir } from "./check-command.js";

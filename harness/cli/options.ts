@@ -34,7 +34,7 @@ export function positiveInt(value: string): number {
 /** The options every command that runs a scenario several times shares (check, baseline save). */
 export function addRepeatedRunOptions(cmd: Command, repeatHelp: string): Command {
   return cmd
-    .option("-r, --repeat <n>", repeatHelp, positiveInt, 3)
+    .option("-r, --repeat <n>", repeatHelp, positiveInt, 5)
     .option("-d, --duration <s>", "seconds measured in each run's window", positiveSeconds)
     .option("-w, --warmup <s>", "seconds to settle before each window", nonNegativeSeconds)
     .option("-s, --sample <s>", "seconds between readings", sampleSeconds)

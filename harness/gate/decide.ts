@@ -2,24 +2,33 @@
  * The gate's decision: a pure function from (baseline set, current set, thresholds, limits) to a
  * verdict, so it is tested on fixture result sets without starting anything.
  *
- * Every judgement is an estimate and its interval against a limit, with three outcomes:
- * - regression: the whole interval is beyond the limit (an increase the noise cannot explain);
- * - inconclusive: the estimate is beyond the limit but the interval reaches back within it (it
- *   looks like a regression, but the runs are too noisy to say; more repeats narrow it);
- * - pass: the estimate is within the limit (no evidence of a regression).
- * Against a baseline the estimate is median(current) - median(baseline) with a bootstrap interval
- * of that difference; against a threshold, median(current) with a bootstrap interval of it.
- * The gate is one-sided on purpose: it asks "is there a regression?", not "are these equal?";
- * with 3 runs a side an interval spans the runs' whole range, so demanding that it lie wholly
- * within the limit would call most unchanged code "inconclusive" on a busy machine.
+ * Against a baseline, each figure gets a one-sided exact Mann–Whitney test of
+ * (current − allowed increase) against the baseline: a small p says the current runs exceed the
+ * baseline by more than the allowance, more often than chance reshuffling of the runs would.
+ * Against a threshold, an exact sign test of the current runs against it. The p-values of all
+ * figures are corrected together (Holm, family-wise alpha, default 0.05), so judging eight figures
+ * does not multiply the false alarms by eight. Three outcomes per figure:
+ * - regression: the test rejects at its Holm level;
+ * - not enough evidence: the design cannot reach the level at all (too few runs: "run more"), or
+ *   the change is beyond the allowance but its p is not small enough (it looks like a regression,
+ *   the runs cannot show it);
+ * - no regression: the change is within the allowance and the design could have shown one.
+ * The exact test needs no random numbers: the same data always give the same verdict.
  */
-import { bootstrapMedian, bootstrapMedianDifference, median, type Interval } from "../stats/bootstrap.js";
-import { FIGURE_NAMES, FIGURES, formatValue, type FigureName } from "./figures.js";
+import { holmRejects, rankSumTest, repeatsToReach, signRepeatsToReach, signTest } from "../stats/exact.js";
+import { median } from "../stats/summary.js";
+import { changeUnit, FIGURE_NAMES, FIGURES, formatValue, type FigureName } from "./figures.js";
 import { allowedIncrease, describeAllowance, type Limits } from "./limits.js";
 import { figureValues, type ResultSet } from "./result-set.js";
 
-export type Outcome = "pass" | "regression" | "inconclusive";
+export type Outcome = "no-regression" | "regression" | "not-enough-evidence";
 export type Thresholds = Partial<Record<FigureName, number>>;
+/** interleaved: base and head measured alternately in this job; saved-baseline: a result set from a file; thresholds: no baseline */
+export type GateMode = "interleaved" | "saved-baseline" | "thresholds";
+
+export const DEFAULT_ALPHA = 0.05;
+/** The most runs "run more" ever suggests. */
+const MAX_REPEAT = 1000;
 
 export interface SetStats {
   n: number;
@@ -28,29 +37,51 @@ export interface SetStats {
   max: number;
 }
 
+export interface FigureTest {
+  method: string;
+  /** one-sided p-value */
+  p: number;
+  /** the smallest p this number of runs can give */
+  minP: number;
+  /** the level this figure's p is first compared with: alpha / (figures tested) */
+  level: number;
+  /** whether Holm's procedure rejected "no regression beyond the allowance" */
+  rejected: boolean;
+}
+
 export interface FigureJudgement {
   figure: FigureName;
   label: string;
+  counted: boolean;
   against: "threshold" | "baseline";
   baseline: SetStats | null;
   current: SetStats | null;
-  /** baseline: interval of the change of medians; threshold: interval of the current median */
-  interval: Interval | null;
-  /** the largest value (threshold) or increase (baseline) allowed, in the figure's unit */
+  /** baseline: median(current) − median(baseline); threshold: median(current) */
+  change: number | null;
+  /** the largest increase (baseline) or value (threshold) allowed, in the figure's unit */
   limit: number | null;
   limitText: string;
-  outcome: Outcome | "skipped";
+  test: FigureTest | null;
+  outcome: Outcome;
   why: string;
+  /** runs per side that would let this figure be judged, when it is not enough evidence */
+  runMore: number | null;
 }
 
 export interface Verdict {
   outcome: Outcome;
   regressed: FigureName[];
-  inconclusive: FigureName[];
+  /** figures judged "not enough evidence" */
+  unsure: FigureName[];
   judgements: FigureJudgement[];
   scenario: string;
   baselineScenario: string | null;
-  confidence: number;
+  mode: GateMode;
+  alpha: number;
+  /** --repeat to pass to settle the figures that are not enough evidence (null when none) */
+  runMore: number | null;
+  /** the --set overrides of the current runs and of the baseline */
+  overrides: { current: string[]; baseline: string[] | null };
   notes: string[];
 }
 
@@ -59,10 +90,10 @@ export interface GateInput {
   baseline?: ResultSet | null;
   thresholds?: Thresholds;
   limits: Limits;
-  /** two-sided confidence of the intervals (default 0.95) */
-  confidence?: number;
-  /** bootstrap seed (default 1): the same data always gives the same verdict */
-  seed?: number;
+  /** family-wise false-alarm level over all figures (default 0.05) */
+  alpha?: number;
+  /** how the baseline was obtained (default: saved-baseline with a baseline, thresholds without) */
+  mode?: GateMode;
 }
 
 function stats(values: number[]): SetStats | null {
@@ -71,58 +102,83 @@ function stats(values: number[]): SetStats | null {
   return { n: values.length, median: median(values), min: sorted[0] as number, max: sorted.at(-1) as number };
 }
 
-function fmtInterval(name: FigureName, i: Interval, signed: boolean): string {
-  const f = (v: number): string => (signed && v > 0 ? "+" : "") + formatValue(name, v);
-  return `[${f(i.low)}, ${f(i.high)}]`;
+/** A judgement before the Holm step: its p-value, or why it has none. */
+interface Pending {
+  j: Omit<FigureJudgement, "outcome" | "why" | "runMore" | "test"> & { test: Omit<FigureTest, "level" | "rejected"> | null };
+  /** runs per side that make the smallest p reach a level */
+  repeatsFor: (level: number) => number;
+  /** set when there is nothing to test */
+  fixed?: { outcome: Outcome; why: string };
 }
 
-function judge(interval: Interval, limit: number): Outcome {
-  if (interval.low > limit) return "regression";
-  if (interval.estimate > limit) return "inconclusive";
-  return "pass";
-}
-
-function judgeThreshold(name: FigureName, values: number[], limit: number, confidence: number, seed: number): FigureJudgement {
+function pendingThreshold(name: FigureName, values: number[], limit: number): Pending {
   const info = FIGURES[name];
-  const base = { figure: name, label: info.label, against: "threshold" as const, baseline: null, limit, limitText: `≤ ${limit}${info.unit === "%" ? "%" : info.unit}` };
+  const base = { figure: name, label: info.label, counted: info.counted, against: "threshold" as const, baseline: null, limit, limitText: `≤ ${limit}${info.unit}` };
   const current = stats(values);
-  if (!current) return { ...base, current, interval: null, outcome: "inconclusive", why: "not measured in any current run (no metrics endpoint, or no process of that role)" };
-  const interval = bootstrapMedian(values, { confidence, seed });
-  const outcome = judge(interval, limit);
-  const pct = Math.round(confidence * 100);
-  const i = fmtInterval(name, interval, false);
-  const why =
-    outcome === "pass"
-      ? `the median is within the threshold (${pct}% interval ${i})`
-      : outcome === "regression"
-        ? `the whole ${pct}% interval of the median ${i} is above the threshold`
-        : `the median is above the threshold but its ${pct}% interval ${i} reaches below it: too noisy to say`;
-  return { ...base, current, interval, outcome, why };
+  if (!current) {
+    return { j: { ...base, current, change: null, test: null }, repeatsFor: () => 0, fixed: { outcome: "not-enough-evidence", why: "not measured in any current run (no metrics endpoint, or no process of that role)" } };
+  }
+  const t = signTest(values, limit);
+  return { j: { ...base, current, change: current.median, test: { method: "exact sign test, one-sided", p: t.p, minP: t.minP } }, repeatsFor: signRepeatsToReach };
 }
 
-function judgeBaseline(name: FigureName, before: number[], after: number[], input: GateInput, confidence: number, seed: number): FigureJudgement | null {
+function pendingBaseline(name: FigureName, before: number[], after: number[], limits: Limits, mode: GateMode): Pending | null {
   const info = FIGURES[name];
   const baseline = stats(before);
   const current = stats(after);
-  const base = { figure: name, label: info.label, against: "baseline" as const, baseline, current };
-  if (!baseline && !current) return null; // measured in neither: nothing to compare
-  if (!baseline || !current) {
-    return { ...base, interval: null, limit: null, limitText: "", outcome: "inconclusive", why: `measured in the ${baseline ? "baseline" : "current runs"} only` };
+  const base = { figure: name, label: info.label, counted: info.counted, against: "baseline" as const, baseline, current };
+  if (!baseline) return null; // not in the baseline (not measured there, or a file older than the figure): nothing to compare with
+  if (!current) {
+    return {
+      j: { ...base, change: null, limit: null, limitText: "", test: null },
+      repeatsFor: () => 0,
+      fixed: { outcome: "not-enough-evidence", why: "measured in the baseline but in no current run (a metrics endpoint or wire reading lost?)" },
+    };
   }
-  const allowance = input.limits[name];
+  const allowance = limits[name];
   const limit = allowedIncrease(allowance, baseline.median);
-  const limitText = describeAllowance(name, allowance, baseline.median);
-  const interval = bootstrapMedianDifference(before, after, { confidence, seed });
-  const outcome = judge(interval, limit);
-  const pct = Math.round(confidence * 100);
-  const i = fmtInterval(name, interval, true);
-  const why =
-    outcome === "pass"
-      ? `the change is within the allowed increase (${pct}% interval ${i})`
-      : outcome === "regression"
-        ? `the whole ${pct}% interval of the change ${i} is above the allowed increase`
-        : `the change is above the allowed increase but its ${pct}% interval ${i} reaches below it: too noisy to say (more repeats narrow it)`;
-  return { ...base, interval, limit, limitText, outcome, why };
+  const t = rankSumTest(before, after.map((v) => v - limit), "greater");
+  const b = before.length;
+  return {
+    j: { ...base, change: current.median - baseline.median, limit, limitText: describeAllowance(name, allowance, baseline.median), test: { method: `Mann–Whitney U = ${t.u} (${t.method}), one-sided`, p: t.p, minP: t.minP } },
+    repeatsFor: (level) => (mode === "interleaved" ? repeatsToReach(level, undefined, MAX_REPEAT) : repeatsToReach(level, b, MAX_REPEAT)),
+  };
+}
+
+function fmtP(p: number): string {
+  return p >= 0.001 ? p.toFixed(3) : p.toExponential(1);
+}
+
+function signed(name: FigureName, v: number): string {
+  return `${v >= 0 ? "+" : ""}${formatValue(name, v)}${changeUnit(name)}`;
+}
+
+function settle(p: Pending, level: number, rejected: boolean): FigureJudgement {
+  if (p.fixed || !p.j.test || p.j.change === null || p.j.limit === null) {
+    return { ...p.j, test: null, outcome: p.fixed?.outcome ?? "not-enough-evidence", why: p.fixed?.why ?? "no test", runMore: null };
+  }
+  const test: FigureTest = { ...p.j.test, level, rejected };
+  const { figure } = p.j;
+  const n = p.j.current?.n ?? 0;
+  const pText = `p = ${fmtP(test.p)}, level ${fmtP(level)}`;
+  const over = p.j.change > p.j.limit;
+  const what = p.j.against === "baseline" ? `the change ${signed(figure, p.j.change)}` : `the median ${formatValue(figure, p.j.change)}${FIGURES[figure].unit}`;
+  const allowed = p.j.against === "baseline" ? `the allowed +${formatValue(figure, p.j.limit)}${changeUnit(figure)}` : `the threshold ${p.j.limit}${FIGURES[figure].unit}`;
+  if (rejected) return { ...p.j, test, outcome: "regression", why: `${what} exceeds ${allowed} beyond chance (${pText})`, runMore: null };
+  if (test.minP > level) {
+    const need = p.repeatsFor(level);
+    return {
+      ...p.j,
+      test,
+      outcome: "not-enough-evidence",
+      why: `${n} run(s) cannot show a regression: the smallest p they can give is ${fmtP(test.minP)}, above the level ${fmtP(level)}`,
+      runMore: Number.isFinite(need) ? need : null,
+    };
+  }
+  if (over) {
+    return { ...p.j, test, outcome: "not-enough-evidence", why: `${what} is beyond ${allowed}, but not beyond chance (${pText}): more runs can tell`, runMore: Math.min(MAX_REPEAT, Math.max(n * 2, n + 1)) };
+  }
+  return { ...p.j, test, outcome: "no-regression", why: `${what} is within ${allowed} (${pText})`, runMore: null };
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
@@ -130,32 +186,56 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 export function decide(input: GateInput): Verdict {
-  const confidence = input.confidence ?? 0.95;
-  const seed = input.seed ?? 1;
+  const alpha = input.alpha ?? DEFAULT_ALPHA;
   const { current, baseline } = input;
-  const judgements: FigureJudgement[] = [];
+  const mode: GateMode = input.mode ?? (baseline ? "saved-baseline" : "thresholds");
+  const pending: Pending[] = [];
   const notes: string[] = [];
   for (const name of FIGURE_NAMES) {
     const limit = input.thresholds?.[name];
-    if (limit !== undefined) judgements.push(judgeThreshold(name, figureValues(current, name), limit, confidence, seed));
+    if (limit !== undefined) pending.push(pendingThreshold(name, figureValues(current, name), limit));
   }
   if (baseline) {
     for (const name of FIGURE_NAMES) {
-      const j = judgeBaseline(name, figureValues(baseline, name), figureValues(current, name), input, confidence, seed);
-      if (j) judgements.push(j);
+      const p = pendingBaseline(name, figureValues(baseline, name), figureValues(current, name), input.limits, mode);
+      if (p) pending.push(p);
     }
-    if (baseline.scenario.name !== current.scenario.name) notes.push(`The baseline was saved from scenario "${baseline.scenario.name}", the current runs are "${current.scenario.name}" (allowed by --allow-scenario-mismatch).`);
+  }
+  const tested = pending.filter((p) => !p.fixed && p.j.test);
+  const level = tested.length ? alpha / tested.length : alpha;
+  const rejects = holmRejects(
+    tested.map((p) => (p.j.test as { p: number }).p),
+    alpha,
+  );
+  const judgements = pending.map((p) => {
+    const i = tested.indexOf(p);
+    return settle(p, level, i >= 0 && rejects[i] === true);
+  });
+
+  const overrides = { current: current.overrides ?? [], baseline: baseline ? (baseline.overrides ?? null) : null };
+  if (baseline) {
+    if (mode === "saved-baseline") {
+      notes.push(
+        `Not interleaved: the baseline was measured ${baseline.createdAt} (${baseline.runs.length} run(s)) and the current runs now, in separate blocks, so a drift of the machine between them (other load, CPU frequency) is invisible to the test and can read as a change. Measure both in one job: --baseline-set / --baseline-scenario.`,
+      );
+    }
+    if (baseline.scenario.name !== current.scenario.name) notes.push(`The baseline was measured from scenario "${baseline.scenario.name}", the current runs from "${current.scenario.name}".`);
     else if (!sameJson(baseline.scenario.params, current.scenario.params)) notes.push(`The params differ: baseline ${JSON.stringify(baseline.scenario.params)}, current ${JSON.stringify(current.scenario.params)}.`);
+    if (!sameJson(overrides.current, overrides.baseline ?? [])) {
+      const b = overrides.baseline === null ? "not recorded (an older file)" : overrides.baseline.length ? overrides.baseline.map((s) => `--set ${s}`).join(" ") : "none";
+      notes.push(`Overrides: current runs ${overrides.current.length ? overrides.current.map((s) => `--set ${s}`).join(" ") : "none"}; baseline ${b}.`);
+    }
     if (!sameJson(baseline.window, current.window)) notes.push(`The windows differ: baseline ${baseline.window.warmupS} s warm-up + ${baseline.window.durationS} s, current ${current.window.warmupS} s + ${current.window.durationS} s.`);
     if (baseline.machine && current.machine && (baseline.machine.hostname !== current.machine.hostname || baseline.machine.cpuModel !== current.machine.cpuModel)) {
       notes.push(`The baseline was measured on another machine (${baseline.machine.hostname}, ${baseline.machine.cpuModel}); CPU figures may not be comparable.`);
     }
-    if (baseline.runs.length < 3 || current.runs.length < 3) notes.push(`With fewer than 3 runs per side (baseline ${baseline.runs.length}, current ${current.runs.length}) the interval cannot see the noise: use --repeat 3 or more.`);
-  } else if (current.runs.length < 3 && judgements.length) {
-    notes.push(`With ${current.runs.length} run(s) the interval cannot see the noise: use --repeat 3 or more.`);
+  } else if (current.overrides?.length) {
+    notes.push(`Overrides: ${current.overrides.map((s) => `--set ${s}`).join(" ")}.`);
   }
   const regressed = [...new Set(judgements.filter((j) => j.outcome === "regression").map((j) => j.figure))];
-  const inconclusive = [...new Set(judgements.filter((j) => j.outcome === "inconclusive").map((j) => j.figure))];
-  const outcome: Outcome = regressed.length ? "regression" : inconclusive.length ? "inconclusive" : "pass";
-  return { outcome, regressed, inconclusive, judgements, scenario: current.scenario.name, baselineScenario: baseline?.scenario.name ?? null, confidence, notes };
+  const unsure = [...new Set(judgements.filter((j) => j.outcome === "not-enough-evidence").map((j) => j.figure))];
+  const outcome: Outcome = regressed.length ? "regression" : unsure.length ? "not-enough-evidence" : "no-regression";
+  const more = judgements.map((j) => j.runMore).filter((n): n is number => n !== null);
+  const runMore = outcome === "not-enough-evidence" && more.length ? Math.max(...more) : null;
+  return { outcome, regressed, unsure, judgements, scenario: current.scenario.name, baselineScenario: baseline?.scenario.name ?? null, mode, alpha, runMore, overrides, notes };
 }

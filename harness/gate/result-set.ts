@@ -14,8 +14,9 @@ import { extractFigures, FIGURE_NAMES, type FigureName, type RunFigures } from "
 export const RESULT_SET_FORMAT = "idle-cpu-harness/result-set";
 export const RESULT_SET_VERSION = 1;
 
+/** A figure missing from a file reads as null (not measured): figures added later are absent from older files. */
 const figuresSchema = z
-  .object(Object.fromEntries(FIGURE_NAMES.map((n) => [n, z.number().finite().nullable()])) as Record<FigureName, z.ZodNullable<z.ZodNumber>>)
+  .object(Object.fromEntries(FIGURE_NAMES.map((n) => [n, z.number().finite().nullable().default(null)])) as Record<FigureName, z.ZodDefault<z.ZodNullable<z.ZodNumber>>>)
   .strict();
 
 export const resultSetSchema = z
@@ -26,6 +27,8 @@ export const resultSetSchema = z
     createdAt: z.string(),
     tool: z.object({ name: z.string(), version: z.string() }).strict(),
     command: z.string(),
+    /** the --set overrides the runs used (optional: files written before it was recorded lack it) */
+    overrides: z.array(z.string()).optional(),
     window: z.object({ warmupS: z.number(), durationS: z.number(), sampleS: z.number() }).strict(),
     machine: z.object({ cores: z.number(), cpuModel: z.string(), node: z.string(), hostname: z.string() }).strict().nullable(),
     runs: z
@@ -35,6 +38,8 @@ export const resultSetSchema = z
             startedAt: z.string(),
             /** the run's folder (result.json, report.md, logs) when it was kept */
             outDir: z.string().nullable(),
+            /** position of the run in an interleaved check (1 = first run of the job, either side) */
+            sequence: z.number().int().positive().optional(),
             figures: figuresSchema,
           })
           .strict(),
@@ -48,9 +53,10 @@ export type ResultSet = z.infer<typeof resultSetSchema>;
 export interface ResultSetRun {
   result: RunResult;
   outDir: string | null;
+  sequence?: number;
 }
 
-export function buildResultSet(runs: ResultSetRun[], meta: { command: string; createdAt?: string }): ResultSet {
+export function buildResultSet(runs: ResultSetRun[], meta: { command: string; createdAt?: string; overrides?: string[] }): ResultSet {
   const first = runs[0]?.result;
   if (!first) throw new Error("a result set needs at least one run");
   return {
@@ -60,9 +66,10 @@ export function buildResultSet(runs: ResultSetRun[], meta: { command: string; cr
     createdAt: meta.createdAt ?? new Date().toISOString(),
     tool: first.tool,
     command: meta.command,
+    ...(meta.overrides ? { overrides: meta.overrides } : {}),
     window: { warmupS: first.window.warmupS, durationS: first.window.durationS, sampleS: first.window.sampleS },
     machine: { cores: first.machine.cores, cpuModel: first.machine.cpuModel, node: first.machine.node, hostname: first.machine.hostname },
-    runs: runs.map((r) => ({ startedAt: r.result.startedAt, outDir: r.outDir, figures: extractFigures(r.result) })),
+    runs: runs.map((r) => ({ startedAt: r.result.startedAt, outDir: r.outDir, ...(r.sequence !== undefined ? { sequence: r.sequence } : {}), figures: extractFigures(r.result) })),
   };
 }
 

@@ -55,6 +55,8 @@ export const referenceServerSchema = z
     db: z.string().optional(),
     /** false: do not scrape its /metrics, as for a user's server without one (only wire and /proc evidence remain) */
     metrics: z.boolean().default(true),
+    /** busy CPU per poll handled, ms (an expensive poll handler: CPU rises, polls and wake-ups do not) */
+    pollCostMs: z.number().min(0).max(10_000).default(0),
   })
   .strict();
 

@@ -18,6 +18,20 @@ export interface ServerOptions {
   maxBodyBytes?: number;
   /** 0 = no heartbeat comments on SSE streams */
   sseHeartbeatMs?: number;
+  /**
+   * Busy CPU spent on every poll handled, in ms (0 = none): an expensive poll handler (seed 000's
+   * hypothesis 2) that costs CPU only, with polls and wake-ups unchanged.
+   */
+  pollCostMs?: number;
+}
+
+/** Spin on the CPU for `ms` milliseconds: work that costs CPU and never blocks (no wake-up). */
+export function burnCpu(ms: number): void {
+  if (!(ms > 0)) return;
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    // busy on purpose
+  }
 }
 
 export interface RunningServer {
@@ -37,6 +51,7 @@ const nowMs = (): number => Math.round((performance.timeOrigin + performance.now
 export function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const host = opts.host ?? "127.0.0.1";
   const maxBody = opts.maxBodyBytes ?? 65_536;
+  const pollCost = opts.pollCostMs ?? 0;
   const metrics = createMetrics();
   const store = new JobStore(opts.db);
   const notifier = new Notifier(opts.notify ?? "off", metrics, opts.sseHeartbeatMs ?? 15_000);
@@ -70,6 +85,7 @@ export function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
     if (last !== undefined) metrics.pollGap.observe({ worker, loop }, Math.max(0, arrived - last));
     if (last !== undefined && afterWork.get(key) === 2) metrics.resetGap.observe({ worker, loop }, Math.max(0, arrived - last));
     metrics.polls.inc({ worker, loop });
+    burnCpu(pollCost);
     if (notified) metrics.notifiedPolls.inc({ worker, loop });
     res.once("finish", () => lastAnswered.set(key, monoSeconds()));
 

@@ -12,12 +12,18 @@ runMain("server", async () => {
     notify: { type: "string", env: "JOBS_NOTIFY" },
     "max-body": { type: "string" },
     "sse-heartbeat-ms": { type: "string" },
+    "poll-cost-ms": { type: "string", env: "JOBS_POLL_COST_MS" },
     check: { type: "boolean" },
   });
   const notify = (a.notify as string | undefined) ?? "off";
   if (!["off", "broadcast", "targeted"].includes(notify)) throw new ArgError(`--notify: expected off, broadcast or targeted, got "${notify}"`);
   const host = (a.host as string | undefined) ?? "127.0.0.1";
   if (!/^127\.|^::1$|^localhost$/.test(host)) throw new ArgError(`--host: the reference server binds to loopback only, got "${host}"`);
+  const pollCostText = a["poll-cost-ms"] as string | undefined;
+  const pollCostMs = pollCostText === undefined ? 0 : Number(pollCostText);
+  if (pollCostText !== undefined && (!/^\s*[0-9]*\.?[0-9]+\s*$/.test(pollCostText) || !(pollCostMs <= 10_000))) {
+    throw new ArgError(`--poll-cost-ms: expected a number of milliseconds from 0 to 10000, got "${pollCostText}"`);
+  }
   const opts = {
     host,
     port: intArg(a.port as string | undefined, "port", 0, 0, 65535),
@@ -25,6 +31,7 @@ runMain("server", async () => {
     notify: notify as NotifyMode,
     maxBodyBytes: intArg(a["max-body"] as string | undefined, "max-body", 65_536, 1),
     sseHeartbeatMs: intArg(a["sse-heartbeat-ms"] as string | undefined, "sse-heartbeat-ms", 15_000),
+    pollCostMs,
   };
   if (a.check) return;
   let server;

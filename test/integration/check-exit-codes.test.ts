@@ -1,6 +1,7 @@
 /**
  * `harness check` exit codes and outputs, judged from saved result sets (--current): no process is
- * started, so these are fast and deterministic. 0 pass, 1 regression, 2 bad usage or input.
+ * started, so these are fast and deterministic. 0 no regression (or not enough evidence), 1
+ * regression, 2 bad usage or input.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -11,14 +12,16 @@ const fx = (f: string): string => join(ROOT, "test", "fixtures", "gate", f);
 const BASE = fx("baseline-fixed-backoff.json");
 
 describe("harness check exit codes (from saved result sets)", () => {
-  it("0 and a PASS summary when nothing changed; gate.md, gate.json written", async () => {
+  it("0 and a NO REGRESSION summary when nothing changed; gate.md, gate.json written", async () => {
     const out = tempDir();
     const r = await runHarness(["check", "fixed-backoff", "--baseline", BASE, "--current", fx("current-same.json"), "--out", out, "-q"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("Idle-CPU gate: PASS");
-    expect(r.stdout).toContain("| Figure | Against | Baseline | Current | Difference | Threshold | Outcome | Why |");
+    expect(r.stdout).toContain("Idle-CPU gate: NO REGRESSION");
+    expect(r.stdout).toContain("| Figure | Against | Baseline | Current | Change | Allowed | p | Smallest p | Outcome | Why |");
+    expect(r.stdout).toContain("not interleaved");
     expect(existsSync(join(out, "gate.md"))).toBe(true);
-    expect(JSON.parse(readFileSync(join(out, "gate.json"), "utf8")).verdict).toBe("pass");
+    const v = JSON.parse(readFileSync(join(out, "gate.json"), "utf8")) as { verdict: string; mode: string; alpha: number };
+    expect(v).toMatchObject({ verdict: "no-regression", mode: "saved-baseline", alpha: 0.05 });
   });
 
   it("2 when the baseline is another scenario's, unless --allow-scenario-mismatch; then 1 naming the regressed figures", async () => {
@@ -28,14 +31,15 @@ describe("harness check exit codes (from saved result sets)", () => {
     const r = await runHarness(["check", "tight-loop", "--baseline", BASE, "--current", fx("current-tight-loop.json"), "--allow-scenario-mismatch", "--out", tempDir(), "-q"]);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain("REGRESSION");
-    for (const f of ["Server CPU", "Worker CPU", "Polls/s per worker", "Wake-ups/s"]) expect(r.stdout).toContain(`**${f}`);
+    for (const f of ["Server CPU", "Worker CPU", "Polls/s per worker", "Voluntary wake-ups/s"]) expect(r.stdout).toContain(`**${f}`);
   });
 
-  it("inconclusive is 0, or 1 with --fail-on-inconclusive", async () => {
+  it("not enough evidence is 0 with a run-more hint, or 1 with --fail-on-inconclusive", async () => {
     const args = ["check", "fixed-backoff", "--baseline", BASE, "--current", fx("current-noisy.json"), "-q"];
     const soft = await runHarness([...args, "--out", tempDir()]);
     expect(soft.code).toBe(0);
-    expect(soft.stdout).toContain("INCONCLUSIVE");
+    expect(soft.stdout).toContain("NOT ENOUGH EVIDENCE");
+    expect(soft.stdout).toContain("Run more: `--repeat 10`");
     const hard = await runHarness([...args, "--out", tempDir(), "--fail-on-inconclusive"]);
     expect(hard.code).toBe(1);
   });
@@ -63,6 +67,9 @@ describe("harness check exit codes (from saved result sets)", () => {
     const ok = await runHarness(["check", file, "--current", fx("current-same.json"), "--out", join(dir, "a"), "-q"]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain("≤ 12/s");
+    // three thresholds share alpha: 5 runs (smallest p 1/32) cannot reach 0.05/3
+    expect(ok.stdout).toContain("NOT ENOUGH EVIDENCE");
+    expect(ok.stdout).toContain("--repeat 6");
     writeFileSync(file, `${scenario}\nthresholds:\n  pollsPerSPerWorker: 5\n`);
     const bad = await runHarness(["check", file, "--current", fx("current-same.json"), "--out", join(dir, "b"), "-q"]);
     expect(bad.code).toBe(1);
@@ -76,6 +83,12 @@ describe("harness check exit codes (from saved result sets)", () => {
       [["check", "fixed-backoff", "--baseline", fx("missing.json")], /cannot read result set/],
       [["check", "fixed-backoff", "--baseline", fx("not-a-result-set.json")], /not-a-result-set\.json/],
       [["check", "fixed-backoff", "--baseline", BASE, "--max-increase", "cpu=lots"], /--max-increase cpu/],
+      [["check", "fixed-backoff", "--baseline", BASE, "--floor", "polls=5%"], /--floor polls/],
+      [["check", "fixed-backoff", "--baseline", BASE, "--alpha", "2"], /alpha/],
+      [["check", "fixed-backoff", "--baseline", BASE, "--baseline-set", "taskStrategy=tight"], /exclude each other/],
+      [["check", "fixed-backoff", "--current", fx("current-same.json"), "--baseline-set", "taskStrategy=tight"], /pick one/],
+      [["check", "fixed-backoff", "--baseline-set", "nosuchfield.x=1"], /nosuchfield/],
+      [["check", "fixed-backoff", "--baseline-scenario", "tight-loop"], /--allow-scenario-mismatch/],
       [["check", "fixed-backoff", "--baseline", BASE, "--repeat", "0"], /repeat/],
       [["check", "no-such-scenario", "--baseline", BASE], /unknown scenario/],
     ];
