@@ -11,7 +11,7 @@
  * follow them (shown, not a target: it is what the cgroup source is for).
  *
  * Run under the measuring lock: `flock /tmp/measure.lock npm run bench -- accuracy`.
- * BENCH_ACCURACY_RUNS (default 3) runs of BENCH_ACCURACY_S (default 20) seconds.
+ * BENCH_CHURN_RUNS (default 3) runs of BENCH_CHURN_S (default 20) seconds.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -22,8 +22,8 @@ import type { RunResult } from "../harness/analyze/result-types.js";
 import { detectCgroups } from "../harness/sample/cgroup.js";
 import { packageRoot } from "../harness/util/paths.js";
 
-const RUNS = Number(process.env.BENCH_ACCURACY_RUNS ?? 3);
-const WINDOW_S = Number(process.env.BENCH_ACCURACY_S ?? 20);
+const RUNS = Number(process.env.BENCH_CHURN_RUNS ?? 3);
+const WINDOW_S = Number(process.env.BENCH_CHURN_S ?? 20);
 const TARGETED = ["churn", "steady"];
 
 const burn = (ms: string): string => `const e = Date.now() + ${ms}; while (Date.now() < e);`;
