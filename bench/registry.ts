@@ -1,6 +1,7 @@
 /** Every benchmark `npm run bench` knows: one import and one entry each. */
 import type { Benchmark } from "./types.js";
+import { accuracy } from "./accuracy.js";
 import { gateQuality } from "./gate-quality.js";
 import { overhead } from "./overhead.js";
 
-export const benchmarks: Benchmark[] = [gateQuality, overhead];
+export const benchmarks: Benchmark[] = [gateQuality, overhead, accuracy];

@@ -1,12 +1,15 @@
 /** Turn a process's readings into its window figures: exact means from /proc tick deltas. */
 import type { Reading, Track } from "../sample/sampler.js";
+import { pageSizeBytes } from "../sample/proc.js";
 import type { IntervalFigure, ProcessResult, Role, RoleSummary, Sample } from "./result-types.js";
 
 export interface WindowBounds {
-  /** reading at (or just after) the window start */
+  /** the reading marked "start" (the first reading when none is marked) */
   start: Reading;
-  /** reading at the window end, or the last one taken alive */
+  /** the reading marked "end", or the last one taken alive after the start */
   end: Reading;
+  /** the readings from start to end, both included */
+  readings: Reading[];
 }
 
 const round = (x: number, digits = 2): number => {
@@ -14,12 +17,26 @@ const round = (x: number, digits = 2): number => {
   return Math.round(x * f) / f;
 };
 
-export function windowBounds(track: Track, durationS: number): WindowBounds | undefined {
-  const inWindow = track.readings.filter((r) => r.t >= -1e-6 && r.t <= durationS + 0.5 && r.snap.alive);
-  const start = inWindow[0];
-  const end = inWindow.at(-1);
-  if (!start || !end || end === start) return undefined;
-  return { start, end };
+/**
+ * The window is the span between the reading marked "start" and the one marked "end" (or the last
+ * reading alive, for a process that exited or a run cut short). Never chosen by the sign or size of
+ * a timestamp: a timer that fires a little early or late moves the reading, not the window's edge.
+ */
+export function windowBounds(track: Track): WindowBounds | undefined {
+  const marked = track.readings.findIndex((r) => r.mark === "start");
+  const from = marked >= 0 ? marked : 0;
+  const start = track.readings[from];
+  if (!start?.snap.alive) return undefined;
+  let to = from;
+  for (let i = from + 1; i < track.readings.length; i++) {
+    const r = track.readings[i] as Reading;
+    if (!r.snap.alive) break;
+    to = i;
+    if (r.mark === "end") break;
+  }
+  if (to === from) return undefined;
+  const readings = track.readings.slice(from, to + 1);
+  return { start, end: readings.at(-1) as Reading, readings };
 }
 
 function rate(delta: number, seconds: number): number {
@@ -36,10 +53,22 @@ export interface ProcessMeta {
   exit?: { code: number | null; signal: string | null; atS: number };
 }
 
-export function processFigures(track: Track, meta: ProcessMeta, durationS: number, intervalS: number, clkTck: number): ProcessResult {
-  const b = windowBounds(track, durationS);
+/** CPU seconds between two readings and where they came from: the cgroup when both have it, else the /proc tree. */
+function cpuBetween(track: Track, a: Reading, z: Reading, clkTck: number): { seconds: number; source: NonNullable<ProcessResult["cpuSource"]> } {
+  if (track.cgroup && a.cgroupUsec !== undefined && z.cgroupUsec !== undefined && z.cgroupUsec >= a.cgroupUsec) {
+    return { seconds: (z.cgroupUsec - a.cgroupUsec) / 1e6, source: track.cgroup.source };
+  }
+  return { seconds: (z.totals.cpuTicks - a.totals.cpuTicks) / clkTck, source: "proc-tree" };
+}
+
+/**
+ * The window figures of one process tree. `problems` receives what made a figure fall back (a
+ * cgroup counter that went down).
+ */
+export function processFigures(track: Track, meta: ProcessMeta, durationS: number, intervalS: number, clkTck: number, problems: string[] = []): ProcessResult {
+  const b = windowBounds(track);
   const members = new Map<number, string>();
-  for (const r of track.readings) if (r.t >= 0) for (const m of r.snap.members) members.set(m.pid, m.comm);
+  for (const r of b?.readings ?? []) for (const m of r.snap.members) members.set(m.pid, m.comm);
   const base: ProcessResult = {
     ...meta,
     members: [...members.entries()].map(([pid, comm]) => ({ pid, comm })),
@@ -54,44 +83,58 @@ export function processFigures(track: Track, meta: ProcessMeta, durationS: numbe
     intervals: [],
   };
   if (!b) return base;
-  const seconds = b.end.snap.at - b.start.snap.at;
-  const cpuSeconds = (b.end.snap.cpuTicks - b.start.snap.cpuTicks) / clkTck;
-  const samples: Sample[] = [];
-  for (const r of track.readings) {
-    if (r.t > 0 && r.t <= durationS + 0.5 && r.intervalCpu !== undefined) samples.push({ t: round(r.t, 1), cpuPercent: round(r.intervalCpu) });
+  const { start, end } = b;
+  const seconds = end.snap.at - start.snap.at;
+  if (track.cgroup && start.cgroupUsec !== undefined && end.cgroupUsec !== undefined && end.cgroupUsec < start.cgroupUsec) {
+    problems.push(`${meta.name}: its cgroup's CPU counter went down over the window (${start.cgroupUsec} to ${end.cgroupUsec} µs); CPU comes from the /proc tree instead`);
   }
+  const cpu = cpuBetween(track, start, end, clkTck);
+  const procTreeS = (end.totals.cpuTicks - start.totals.cpuTicks) / clkTck;
+  const samples: Sample[] = [];
+  for (const r of b.readings.slice(1)) if (r.intervalCpu !== undefined) samples.push({ t: round(r.t, 1), cpuPercent: round(r.intervalCpu) });
+  const voluntary = rate(end.totals.voluntary - start.totals.voluntary, seconds);
+  const involuntary = rate(end.totals.involuntary - start.totals.involuntary, seconds);
+  let rss = 0;
+  for (const m of end.snap.members) if (m.state !== "Z") rss += m.rssPages * pageSizeBytes();
   return {
     ...base,
-    cpuPercent: round(rate(cpuSeconds, seconds) * 100, 3),
-    cpuSeconds: round(cpuSeconds, 3),
-    wakeupsPerS: round(rate(b.end.snap.ctxSwitches - b.start.snap.ctxSwitches, seconds), 1),
-    syscallsPerS: round(rate(b.end.snap.io.syscr + b.end.snap.io.syscw - b.start.snap.io.syscr - b.start.snap.io.syscw, seconds), 1),
-    readBytesPerS: round(rate(b.end.snap.io.rchar - b.start.snap.io.rchar, seconds), 0),
-    writeBytesPerS: round(rate(b.end.snap.io.wchar - b.start.snap.io.wchar, seconds), 0),
-    rssMB: round(b.end.snap.rssBytes / 1024 / 1024, 1),
+    cpuPercent: round(rate(cpu.seconds, seconds) * 100, 3),
+    cpuSeconds: round(cpu.seconds, 3),
+    cpuSource: cpu.source,
+    ...(cpu.source !== "proc-tree" ? { procTreeCpuPercent: round(rate(procTreeS, seconds) * 100, 3) } : {}),
+    // one voluntary switch is one block and one wake-up; involuntary ones are preemption by other load
+    wakeupsPerS: round(voluntary, 1),
+    voluntaryWakeupsPerS: round(voluntary, 1),
+    involuntaryWakeupsPerS: round(involuntary, 1),
+    syscallsPerS: round(rate(end.totals.syscr + end.totals.syscw - start.totals.syscr - start.totals.syscw, seconds), 1),
+    readBytesPerS: round(rate(end.totals.rchar - start.totals.rchar, seconds), 0),
+    writeBytesPerS: round(rate(end.totals.wchar - start.totals.wchar, seconds), 0),
+    rssMB: round(rss / 1024 / 1024, 1),
     samples,
     intervals: intervalFigures(track, durationS, intervalS, clkTck),
   };
 }
 
-/** Exact CPU and wake-ups per report interval (10 s like the seeds' tables), from tick deltas. */
+/** Exact CPU and voluntary wake-ups per report interval (10 s like the seeds' tables), from the readings nearest its bounds. */
 export function intervalFigures(track: Track, durationS: number, intervalS: number, clkTck: number): IntervalFigure[] {
-  const alive = track.readings.filter((r) => r.t >= -1e-6 && r.snap.alive);
+  const b = windowBounds(track);
+  if (!b) return [];
   const out: IntervalFigure[] = [];
   const nearest = (t: number): Reading | undefined => {
     let best: Reading | undefined;
-    for (const r of alive) if (!best || Math.abs(r.t - t) < Math.abs(best.t - t)) best = r;
+    for (const r of b.readings) if (!best || Math.abs(r.t - t) < Math.abs(best.t - t)) best = r;
     return best && Math.abs(best.t - t) <= intervalS / 2 ? best : undefined;
   };
   for (let t = intervalS; t <= durationS + 1e-6; t += intervalS) {
-    const a = nearest(t - intervalS);
+    // the first interval starts at the start reading, wherever its timer put it
+    const a = t === intervalS ? b.start : nearest(t - intervalS);
     const z = nearest(t);
     if (!a || !z || z.snap.at <= a.snap.at) continue;
     const s = z.snap.at - a.snap.at;
     out.push({
       t: round(t, 1),
-      cpuPercent: round(((z.snap.cpuTicks - a.snap.cpuTicks) / clkTck / s) * 100),
-      wakeupsPerS: round((z.snap.ctxSwitches - a.snap.ctxSwitches) / s, 1),
+      cpuPercent: round((cpuBetween(track, a, z, clkTck).seconds / s) * 100),
+      wakeupsPerS: round((z.totals.voluntary - a.totals.voluntary) / s, 1),
     });
   }
   return out;
@@ -100,10 +143,12 @@ export function intervalFigures(track: Track, durationS: number, intervalS: numb
 export function summariseRoles(processes: ProcessResult[]): Partial<Record<Role, RoleSummary>> {
   const out: Partial<Record<Role, RoleSummary>> = {};
   for (const p of processes) {
-    const r = (out[p.role] ??= { count: 0, cpuPercent: 0, wakeupsPerS: 0, syscallsPerS: 0 });
+    const r = (out[p.role] ??= { count: 0, cpuPercent: 0, wakeupsPerS: 0, voluntaryWakeupsPerS: 0, involuntaryWakeupsPerS: 0, syscallsPerS: 0 });
     r.count += 1;
     r.cpuPercent = round(r.cpuPercent + p.cpuPercent, 3);
     r.wakeupsPerS = round(r.wakeupsPerS + p.wakeupsPerS, 1);
+    r.voluntaryWakeupsPerS = round((r.voluntaryWakeupsPerS ?? 0) + (p.voluntaryWakeupsPerS ?? p.wakeupsPerS), 1);
+    r.involuntaryWakeupsPerS = round((r.involuntaryWakeupsPerS ?? 0) + (p.involuntaryWakeupsPerS ?? 0), 1);
     r.syscallsPerS = round(r.syscallsPerS + p.syscallsPerS, 1);
   }
   return out;

@@ -51,6 +51,12 @@ export interface ProcessResult {
   involuntaryWakeupsPerS?: number;
   /** where cpuSeconds came from: the process tree in /proc, or a cgroup's own accounting */
   cpuSource?: "proc-tree" | "cgroup-v1-cpuacct" | "cgroup-v2";
+  /**
+   * When cpuSource is a cgroup: the /proc tree's own figure over the same two readings (percent of
+   * one core), a cross-check that misses what the tree walk cannot see (orphans, the life of a child
+   * after its last reading when nothing in the tree reaps it).
+   */
+  procTreeCpuPercent?: number;
   /** wire evidence: the TCP connections of the whole tree over the window (harness/sample/wire.ts) */
   wire?: WireFigures;
   /** syscalls by type per second over the window, counted in the kernel (perf tracepoints) */
@@ -132,7 +138,10 @@ export interface Verdict {
 export interface RoleSummary {
   count: number;
   cpuPercent: number;
+  /** the voluntary rate (as ProcessResult.wakeupsPerS) */
   wakeupsPerS: number;
+  voluntaryWakeupsPerS?: number;
+  involuntaryWakeupsPerS?: number;
   syscallsPerS: number;
 }
 
@@ -253,7 +262,20 @@ export interface RunResult {
   command: string;
   startedAt: string;
   machine: Machine;
-  window: { warmupS: number; durationS: number; sampleS: number; measuredS: number; intervalS: number };
+  window: {
+    warmupS: number;
+    durationS: number;
+    sampleS: number;
+    /** seconds from the window's start reading to its end reading (what process figures divide by) */
+    measuredS: number;
+    intervalS: number;
+    /**
+     * When the metrics endpoint was scraped for the window's start and end, seconds since the nominal
+     * window start: the server's rates divide by scrapeEndS - scrapeStartS.
+     */
+    scrapeStartS?: number;
+    scrapeEndS?: number;
+  };
   profiled: false | string;
   processes: ProcessResult[];
   roles: Partial<Record<Role, RoleSummary>>;

@@ -13,7 +13,7 @@ import { chooseIntervalS, processFigures, summariseRoles } from "../analyze/proc
 import { emptyServerFigures, metricNames, serverFigures, type MetricNames } from "../analyze/server-figures.js";
 import { describeMachine } from "../analyze/machine.js";
 import { SCHEMA_VERSION, type Role, type RunResult } from "../analyze/result-types.js";
-import { sleep } from "../supervise/supervisor.js";
+import { scrapeTimes, WindowDriver } from "../run/window.js";
 import { toolVersion } from "../util/version.js";
 import type { TickView } from "../run/execute-run.js";
 
@@ -42,8 +42,7 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
   let metricsEnd: PromSample[] | undefined;
   let measuredS = 0;
 
-  const tick = async (): Promise<void> => {
-    await sampler.tick(nowSeconds());
+  const noteGone = (): void => {
     for (const t of targets) {
       const last = sampler.tracks.get(t.name)?.readings.at(-1);
       if (last && !last.snap.alive && !goneAt.has(t.name)) {
@@ -63,35 +62,35 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
     return out;
   };
 
-  const t0 = nowSeconds();
-  const windowStart = t0 + opts.warmupS;
-  const windowEnd = windowStart + opts.durationS;
-  sampler.windowStart = windowStart;
+  const clock = new WindowDriver(sampler, opts, signal);
+  const windowStart = clock.windowStart;
+  const windowEnd = clock.windowEnd;
+  let scrapeStartAt = Number.NaN;
+  let scrapeEndAt = Number.NaN;
   try {
-    // A first reading before the window primes pidusage (its first reading per pid is no sample).
-    for (let k = 0; !signal.aborted; k++) {
-      const at = t0 + k * opts.sampleS;
-      if (at >= windowStart - 1e-3) break;
-      await sleep(Math.max(0, (at - nowSeconds()) * 1000), signal);
-      await tick();
-      opts.onTick?.({ phase: "warmup", secondsLeft: windowEnd - nowSeconds(), cpuByRole: live() });
-    }
-    const steps = Math.max(1, Math.round(opts.durationS / opts.sampleS));
-    for (let k = 0; k <= steps && !signal.aborted; k++) {
-      const at = k === steps ? windowEnd : windowStart + k * opts.sampleS;
-      await sleep(Math.max(0, (at - nowSeconds()) * 1000), signal);
-      if (signal.aborted) break;
-      await tick();
-      if (k === 0 && opts.metricsUrl) metricsStart = await tryScrape(opts.metricsUrl, problems);
-      if (k === steps && opts.metricsUrl) metricsEnd = await tryScrape(opts.metricsUrl, problems);
-      measuredS = nowSeconds() - windowStart;
-      opts.onTick?.({ phase: "window", secondsLeft: Math.max(0, windowEnd - nowSeconds()), cpuByRole: live() });
-      if (goneAt.size === targets.length) {
+    await clock.run({
+      onWindowStart: async () => {
+        if (!opts.metricsUrl) return;
+        scrapeStartAt = nowSeconds();
+        metricsStart = await tryScrape(opts.metricsUrl, problems);
+      },
+      onWindowEnd: async () => {
+        if (!opts.metricsUrl) return;
+        scrapeEndAt = nowSeconds();
+        metricsEnd = await tryScrape(opts.metricsUrl, problems);
+      },
+      afterReading: (phase) => {
+        noteGone();
+        opts.onTick?.({ phase, secondsLeft: Math.max(0, windowEnd - nowSeconds()), cpuByRole: live() });
+      },
+      stopEarly: () => {
+        if (goneAt.size < targets.length) return false;
         problems.push("every attached process exited: the measurement ended early");
-        break;
-      }
-    }
+        return true;
+      },
+    });
   } finally {
+    measuredS = clock.measuredS;
     opts.onTick?.({ phase: "stopping", secondsLeft: 0, cpuByRole: {} });
     sampler.close();
   }
@@ -113,11 +112,14 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
       exit: gone !== undefined ? { code: null, signal: null, atS: Math.round((gone - windowStart) * 10) / 10 } : undefined,
     };
     if (!track) throw new Error(`internal: no track for ${t.name}`);
-    return processFigures(track, meta, opts.durationS, intervalS, clk);
+    return processFigures(track, meta, opts.durationS, intervalS, clk, problems);
   });
+  problems.push(...sampler.problems());
+  // the server's counters cover the span between its two scrapes, which is what its rates divide by
+  const serverS = scrapeEndAt - scrapeStartAt;
   const server =
-    opts.metricsUrl && metricsStart && metricsEnd && measuredS > 0
-      ? serverFigures(opts.metricsUrl, metricsStart, metricsEnd, measuredS, metricNames(opts.metricsMap))
+    opts.metricsUrl && metricsStart && metricsEnd && serverS > 0
+      ? serverFigures(opts.metricsUrl, metricsStart, metricsEnd, serverS, metricNames(opts.metricsMap))
       : emptyServerFigures(opts.metricsUrl ?? null);
   const status: RunResult["status"] = signal.aborted ? "interrupted" : "ok";
   const result: RunResult = {
@@ -130,7 +132,7 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
     command: opts.command,
     startedAt,
     machine: describeMachine(),
-    window: { warmupS: opts.warmupS, durationS: opts.durationS, sampleS: opts.sampleS, measuredS: Math.round(measuredS * 1000) / 1000, intervalS },
+    window: { warmupS: opts.warmupS, durationS: opts.durationS, sampleS: opts.sampleS, measuredS: Math.round(measuredS * 1000) / 1000, intervalS, ...scrapeTimes(scrapeStartAt, scrapeEndAt, windowStart) },
     profiled: false,
     processes,
     roles: summariseRoles(processes),

@@ -111,9 +111,9 @@ export function renderRunMarkdown(r: RunResult, extras: RunReportExtras = {}): s
   out.push("## How these numbers were measured");
   out.push(
     [
-      "- **CPU** is the window's mean in percent of one core (the unit of `ps %cpu`; 200% is both cores of a 2-core machine): utime+stime (plus reaped children's) from `/proc/<pid>/stat` for the process and every descendant, read at the window's start and end.",
+      "- **CPU** is the window's mean in percent of one core (the unit of `ps %cpu`; 200% is both cores of a 2-core machine), between the window's marked start and end readings: from the tree's own cgroup where the harness started it in one (`cpuSource` in result.json), else utime+stime (plus reaped children's) from `/proc/<pid>/stat` for the process and every descendant, members that exit keeping their last-seen ticks.",
       `- **CPU every ${r.window.intervalS} s** uses the same tick counts at interval boundaries; the chart uses the tick delta between consecutive readings (±1% per 1-second sample at a 10 ms tick).`,
-      "- **Wake-ups/s** are voluntary + involuntary context switches summed over every thread (`/proc/<pid>/task/*/status`); **syscalls/s** are read+write syscalls from `/proc/<pid>/io`.",
+      "- **Wake-ups/s** are voluntary context switches (one block, one wake-up) summed over every thread (`/proc/<pid>/task/*/status`); **preempted/s** are the involuntary ones (other load took the core); **syscalls/s** are read+write syscalls from `/proc/<pid>/io`.",
       "- **Polls, empty polls, claims and pickup latency** come from the server's Prometheus endpoint, scraped at the window's start and end; a counter that went down (the server restarted) gives no rate. Latency quantiles come from histogram buckets: each is an estimate (≈) inside the bucket shown, and one in the top (+Inf) bucket is only known to be above its lower edge.",
       ...crossCheck(r),
     ].join("\n"),
@@ -146,13 +146,19 @@ function summaryTable(r: RunResult): string {
   const rows: string[][] = [];
   const sorted = [...r.processes].sort((a, b) => roleOrder(a) - roleOrder(b));
   for (const p of sorted) {
-    rows.push([p.role, cell(p.name) + (p.exit ? ` (exited at ${p.exit.atS} s: mean until then)` : ""), pct(p.cpuPercent, 2), num(p.cpuSeconds, 2), num(p.wakeupsPerS), num(p.syscallsPerS), num(p.rssMB)]);
+    rows.push([p.role, cell(p.name) + (p.exit ? ` (exited at ${p.exit.atS} s: mean until then)` : ""), pct(p.cpuPercent, 2), num(p.cpuSeconds, 2), ...wakeCells(p), num(p.syscallsPerS), num(p.rssMB)]);
   }
   for (const role of ["server", "worker", "load"] as const) {
     const s = r.roles[role];
-    if (s && s.count > 1) rows.push([`**${role} total**`, `${s.count} processes`, `**${pct(s.cpuPercent, 2)}**`, "", num(s.wakeupsPerS), num(s.syscallsPerS), ""]);
+    if (s && s.count > 1) rows.push([`**${role} total**`, `${s.count} processes`, `**${pct(s.cpuPercent, 2)}**`, "", ...wakeCells(s), num(s.syscallsPerS), ""]);
   }
-  return table(["Role", "Process", "CPU (mean)", "CPU s", "Wake-ups/s", "Syscalls/s", "RSS MB"], rows, ["l", "l", "r", "r", "r", "r", "r"]);
+  return table(["Role", "Process", "CPU (mean)", "CPU s", "Wake-ups/s (voluntary)", "Preempted/s (involuntary)", "Syscalls/s", "RSS MB"], rows, ["l", "l", "r", "r", "r", "r", "r", "r"]);
+}
+
+/** Voluntary and involuntary switches per second; a result from before the split has only their sum. */
+function wakeCells(x: { wakeupsPerS: number; voluntaryWakeupsPerS?: number; involuntaryWakeupsPerS?: number }): [string, string] {
+  if (x.voluntaryWakeupsPerS === undefined) return [`${num(x.wakeupsPerS)} (vol.+invol.)`, "–"];
+  return [num(x.voluntaryWakeupsPerS), num(x.involuntaryWakeupsPerS)];
 }
 
 function roleOrder(p: ProcessResult): number {

@@ -2,14 +2,17 @@
  * One run: plan → supervisor starts processes → sampler collects readings over warm-up and window →
  * analysis builds the result → exporters write result.json and report.md. Data flows one way.
  */
-import { mkdirSync, accessSync, constants } from "node:fs";
+import { accessSync, constants } from "node:fs";
 import { join, relative } from "node:path";
 import { RunError, UsageError } from "../util/errors.js";
 import type { Plan, ProcessSpec } from "../scenario/plan.js";
-import { Supervisor, sleep, type Started } from "../supervise/supervisor.js";
+import { Supervisor, type Started } from "../supervise/supervisor.js";
 import { openRunRecord } from "../supervise/run-record.js";
 import { markRunInProgress } from "../report/in-progress.js";
 import { Sampler } from "../sample/sampler.js";
+import { detectCgroups, RunCgroups, type ProcessCgroup } from "../sample/cgroup.js";
+import { scrapeTimes, WindowDriver } from "./window.js";
+import { makeDirs } from "../util/make-dirs.js";
 import { nowSeconds } from "../sample/tree-snapshot.js";
 import { scrapeMetrics, tryScrape, type PromSample } from "../sample/prometheus.js";
 import { clockTicksPerSecond } from "../sample/proc.js";
@@ -55,7 +58,8 @@ export interface RunOutcome {
 /** Create the output folder and prove it writable before anything starts. */
 export function prepareOutDir(outDir: string): void {
   try {
-    mkdirSync(join(outDir, "logs"), { recursive: true });
+    // one level at a time: Node's recursive mkdir spins forever on some paths under /proc
+    makeDirs(join(outDir, "logs"));
     accessSync(outDir, constants.W_OK);
   } catch (err) {
     throw new UsageError(`output folder ${outDir} cannot be written: ${(err as Error).message}`);
@@ -71,7 +75,18 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   const supervisor = new Supervisor(join(outDir, "logs"));
   // A record of every started process group, so the orphans of a SIGKILLed harness can be found and cleaned.
   const runRecord = openRunRecord({ scenario: plan.scenario.name, outDir, command: opts.command }, (m) => (opts.onEvent ?? (() => {}))(m));
-  supervisor.onStarted = (p) => runRecord?.add({ name: p.spec.name, role: p.spec.role, pid: p.pid, startTicks: p.target.startTicks });
+  // Each started tree gets its own cgroup where the harness can make one: its CPU is then the kernel's own accounting.
+  const support = detectCgroups();
+  const cgroups = support.kind ? new RunCgroups(support, (dir) => runRecord?.addCgroup(dir)) : undefined;
+  if (!support.kind) problems.push(`no cgroup for the started processes (${support.reason}): CPU comes from their /proc process trees`);
+  const treeCgroups = new Map<Started, ProcessCgroup>();
+  supervisor.onStarted = (p) => {
+    runRecord?.add({ name: p.spec.name, role: p.spec.role, pid: p.pid, startTicks: p.target.startTicks });
+    // right after spawn, before the process is likely to fork: its children are then born inside
+    const cg = cgroups?.create(p.spec.name);
+    if (cg?.move(p.pid)) treeCgroups.set(p, cg);
+    else if (cgroups) problems.push(`${p.spec.role} "${p.spec.name}": could not be moved into a cgroup; its CPU comes from its /proc process tree`);
+  };
   opts.registerKill?.(() => supervisor.killAllNow());
   const sampler = new Sampler();
   const clk = clockTicksPerSecond();
@@ -84,6 +99,9 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   const scrapes: TimedScrape[] = [];
   let metricsUrl: string | null = null;
   let measuredS = 0;
+  let clock: WindowDriver | undefined;
+  let scrapeStartAt = Number.NaN;
+  let scrapeEndAt = Number.NaN;
   let failed = false;
   const exitAt = new Map<Started, number>();
 
@@ -111,41 +129,41 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
       if (signal.aborted) break;
     }
     if (!signal.aborted) emit(`started ${plan.workers.length} worker process(es)${plan.load ? " and the load generator" : ""}`);
-    for (const p of supervisor.started) sampler.add(p.spec.name, p.target);
+    for (const p of supervisor.started) sampler.add(p.spec.name, p.target, treeCgroups.get(p));
 
-    const t0 = nowSeconds();
-    windowStart = t0 + w.warmupS;
-    sampler.windowStart = windowStart;
-    const windowEnd = windowStart + w.durationS;
-    // Warm-up: readings prime the per-sample CPU (a delta needs a previous reading) and feed the live view; none counts.
-    for (let k = 0; !signal.aborted; k++) {
-      const at = t0 + k * w.sampleS;
-      if (at >= windowStart - 1e-3) break;
-      await sleep(Math.max(0, (at - nowSeconds()) * 1000), signal);
-      await sampler.tick(nowSeconds());
-      opts.onTick?.({ phase: "warmup", secondsLeft: windowEnd - nowSeconds(), cpuByRole: liveCpu(sampler, supervisor) });
-    }
-    // Window: a reading at its start, every sampleS, and at its end; metrics at start and end.
-    const steps = Math.round(w.durationS / w.sampleS);
+    clock = new WindowDriver(sampler, w, signal);
+    windowStart = clock.windowStart;
+    const windowEnd = clock.windowEnd;
     // series scrapes every scrapeEveryS (default every sample; 0 = start and end only)
     const scrapeStep = w.scrapeEveryS === undefined ? 1 : w.scrapeEveryS === 0 ? Infinity : Math.max(1, Math.round(w.scrapeEveryS / w.sampleS));
-    const scrapeDue = (k: number): boolean => k % scrapeStep === 0;
-    for (let k = 0; k <= steps && !signal.aborted; k++) {
-      const at = k === steps ? windowEnd : windowStart + k * w.sampleS;
-      await sleep(Math.max(0, (at - nowSeconds()) * 1000), signal);
-      if (signal.aborted) break;
-      await sampler.tick(nowSeconds());
-      if (k === 0) await sampler.pidusageMark(w.durationS);
-      if (k === steps) pidusageAtEnd = await sampler.pidusageMark(w.durationS);
-      const scrapeAt = nowSeconds() - windowStart;
-      if (k === 0 && metricsUrl) metricsStart = await tryScrape(metricsUrl, problems);
-      if (k === steps && metricsUrl) metricsEnd = await tryScrape(metricsUrl, problems);
-      // every sample in between too, for the series (a failed one is only a gap in it)
-      const scraped = k === 0 ? metricsStart : k === steps ? metricsEnd : metricsUrl && scrapeDue(k) ? await scrapeMetrics(metricsUrl).catch(() => undefined) : undefined;
-      if (scraped) scrapes.push({ t: scrapeAt, samples: scraped });
-      measuredS = nowSeconds() - windowStart;
-      opts.onTick?.({ phase: "window", secondsLeft: Math.max(0, windowEnd - nowSeconds()), cpuByRole: liveCpu(sampler, supervisor) });
-    }
+    const live = (phase: "warmup" | "window"): void =>
+      opts.onTick?.({ phase, secondsLeft: Math.max(0, windowEnd - nowSeconds()), cpuByRole: liveCpu(sampler, supervisor) });
+    await clock.run({
+      onWindowStart: async () => {
+        if (metricsUrl) {
+          scrapeStartAt = nowSeconds();
+          metricsStart = await tryScrape(metricsUrl, problems);
+          if (metricsStart) scrapes.push({ t: scrapeStartAt - windowStart, samples: metricsStart });
+        }
+        await sampler.pidusageMark(w.durationS);
+      },
+      onSample: async (p) => {
+        // every sample in between too, for the series (a failed one is only a gap in it)
+        if (!metricsUrl || p.k % scrapeStep !== 0) return;
+        const at = nowSeconds();
+        const scraped = await scrapeMetrics(metricsUrl).catch(() => undefined);
+        if (scraped) scrapes.push({ t: at - windowStart, samples: scraped });
+      },
+      onWindowEnd: async () => {
+        if (metricsUrl) {
+          scrapeEndAt = nowSeconds();
+          metricsEnd = await tryScrape(metricsUrl, problems);
+          if (metricsEnd) scrapes.push({ t: scrapeEndAt - windowStart, samples: metricsEnd });
+        }
+        pidusageAtEnd = await sampler.pidusageMark(w.durationS);
+      },
+      afterReading: live,
+    });
   } catch (err) {
     if (err instanceof RunError && !signal.aborted) {
       failed = true;
@@ -156,9 +174,16 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     }
   } finally {
     opts.onTick?.({ phase: "stopping", secondsLeft: 0, cpuByRole: {} });
+    measuredS = clock?.measuredS ?? 0;
     await supervisor.stopAll(opts.stopGraceMs);
-    runRecord?.remove();
     sampler.close();
+    const busy = (await cgroups?.remove()) ?? [];
+    if (busy.length) {
+      // processes that left the process groups are still in them: keep the record for `harness clean`
+      problems.push(`cgroup(s) still holding processes after the run, left for \`harness clean\`: ${busy.join(", ")}`);
+    } else {
+      runRecord?.remove();
+    }
   }
 
   const status: RunResult["status"] = signal.aborted ? "interrupted" : failed ? "failed" : "ok";
@@ -177,12 +202,16 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
       exit: exitedAt !== undefined && p.exit ? { code: p.exit.code, signal: p.exit.signal, atS: Math.round((exitedAt - windowStart) * 10) / 10 } : undefined,
     };
     if (!track) return { ...meta, members: [], cpuPercent: 0, cpuSeconds: 0, wakeupsPerS: 0, syscallsPerS: 0, readBytesPerS: 0, writeBytesPerS: 0, rssMB: 0, samples: [], intervals: [] };
-    const figures = processFigures(track, meta, w.durationS, intervalS, clk);
+    const figures = processFigures(track, meta, w.durationS, intervalS, clk, problems);
     const check = pidusageAtEnd.get(p.spec.name);
     return check === undefined ? figures : { ...figures, pidusageCpuPercent: Math.round(check * 100) / 100 };
   });
-  const server = metricsUrl && metricsStart && metricsEnd && measuredS > 0 ? serverFigures(metricsUrl, metricsStart, metricsEnd, measuredS, metricNames(plan.server.metricsMap)) : emptyServerFigures(metricsUrl);
-  const serverWithSeries = metricsStart && metricsEnd ? addSeriesFigures(server, metricsStart, metricsEnd, scrapes, measuredS, metricNames(plan.server.metricsMap)) : server;
+  problems.push(...sampler.problems());
+  // the server's counters cover the span between its two scrapes, which is what its rates divide by
+  const serverS = scrapeEndAt - scrapeStartAt;
+  const scraped = metricsUrl && metricsStart && metricsEnd && serverS > 0;
+  const server = scraped ? serverFigures(metricsUrl as string, metricsStart as PromSample[], metricsEnd as PromSample[], serverS, metricNames(plan.server.metricsMap)) : emptyServerFigures(metricsUrl);
+  const serverWithSeries = scraped ? addSeriesFigures(server, metricsStart as PromSample[], metricsEnd as PromSample[], scrapes, serverS, metricNames(plan.server.metricsMap)) : server;
   const result: RunResult = {
     schemaVersion: SCHEMA_VERSION,
     tool: { name: "idle-cpu-harness", version: toolVersion() },
@@ -193,7 +222,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     command: opts.command,
     startedAt,
     machine: describeMachine(),
-    window: { warmupS: w.warmupS, durationS: w.durationS, sampleS: w.sampleS, measuredS: Math.round(measuredS * 1000) / 1000, intervalS },
+    window: { warmupS: w.warmupS, durationS: w.durationS, sampleS: w.sampleS, measuredS: Math.round(measuredS * 1000) / 1000, intervalS, ...scrapeTimes(scrapeStartAt, scrapeEndAt, windowStart) },
     profiled: opts.profiled ?? false,
     processes,
     roles: summariseRoles(processes),
@@ -211,3 +240,4 @@ function liveCpu(sampler: Sampler, supervisor: Supervisor): Partial<Record<Role,
   }
   return out;
 }
+

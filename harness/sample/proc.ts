@@ -122,6 +122,10 @@ export interface ProcStat {
   pgrp: number;
   /** utime + stime + cutime + cstime in clock ticks (own time plus that of reaped children). */
   cpuTicks: number;
+  /** utime + stime: the process's own CPU (every thread, live and exited), clock ticks */
+  ownTicks: number;
+  /** cutime + cstime: CPU of children this process reaped with wait(), clock ticks */
+  childTicks: number;
   /** start time after boot in clock ticks: with the pid it identifies a process against pid reuse. */
   startTicks: number;
   numThreads: number;
@@ -146,6 +150,8 @@ export function parseStat(text: string): ProcStat {
     ppid: num(4),
     pgrp: num(5),
     cpuTicks: num(14) + num(15) + num(16) + num(17),
+    ownTicks: num(14) + num(15),
+    childTicks: num(16) + num(17),
     numThreads: num(20),
     startTicks: num(22),
     rssPages: num(24),
@@ -165,34 +171,28 @@ export function readStat(pid: number, keep = false): ProcStat | undefined {
   }
 }
 
-/** Voluntary + involuntary context switches summed over every thread of the process. */
-export function readContextSwitches(pid: number): number | undefined {
-  let tasks: string[];
-  try {
-    tasks = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return undefined;
-  }
-  let total = 0;
-  for (const tid of tasks) {
-    const text = readProcFile(`/proc/${pid}/task/${tid}/status`);
-    if (text !== undefined) total += parseContextSwitches(text); // else: the thread exited between readdir and read
-  }
-  return total;
+/** Context switches of one thread, from /proc/<pid>/task/<tid>/status. */
+export interface ThreadSwitches {
+  tid: number;
+  /** the thread blocked and was woken (one block ≈ one wake-up) */
+  voluntary: number;
+  /** the thread was preempted (other load wanted the core) */
+  involuntary: number;
 }
 
 export interface TaskReading {
-  /** voluntary + involuntary context switches over every thread */
-  ctxSwitches: number;
+  /** every thread's context switches (a thread that exits between the listing and its read is missing) */
+  threads: ThreadSwitches[];
   /** direct children of any thread (a child forked by a non-main thread is listed under that thread) */
   children: number[];
 }
 
 /**
- * Threads of a process in one pass: context switches from each thread's status and its children from
- * /proc/<pid>/task/<tid>/children, so finding a tree's descendants needs no scan of all of /proc.
+ * Threads of a process in one pass: context switches from each thread's status and, with
+ * `withChildren`, its children from /proc/<pid>/task/<tid>/children, so finding a tree's
+ * descendants needs no scan of all of /proc.
  */
-export function readTasks(pid: number, numThreads = 0, keep = false): TaskReading | undefined {
+export function readTasks(pid: number, numThreads = 0, keep = false, withChildren = true): TaskReading | undefined {
   let tasks: string[];
   if (numThreads === 1) {
     tasks = [String(pid)]; // single-threaded: the only thread id is the pid, no directory listing needed
@@ -203,11 +203,12 @@ export function readTasks(pid: number, numThreads = 0, keep = false): TaskReadin
       return undefined;
     }
   }
-  const out: TaskReading = { ctxSwitches: 0, children: [] };
+  const out: TaskReading = { threads: [], children: [] };
   for (const tid of tasks) {
     const status = readProcFile(`/proc/${pid}/task/${tid}/status`, keep);
     if (status === undefined) continue; // the thread exited between readdir and read
-    out.ctxSwitches += parseContextSwitches(status);
+    out.threads.push({ tid: Number(tid), ...parseSwitches(status) });
+    if (!withChildren) continue;
     const kids = readProcFile(`/proc/${pid}/task/${tid}/children`, keep);
     if (kids) for (const c of kids.trim().split(" ")) if (c) out.children.push(Number(c));
   }
@@ -221,10 +222,17 @@ export function hasChildrenFiles(): boolean {
   return childrenFiles;
 }
 
+/** Voluntary and involuntary context switches of one thread's status text. */
+export function parseSwitches(statusText: string): { voluntary: number; involuntary: number } {
+  const vol = /^voluntary_ctxt_switches:\s+(\d+)/m.exec(statusText);
+  const invol = /^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(statusText);
+  return { voluntary: Number(vol?.[1] ?? 0), involuntary: Number(invol?.[1] ?? 0) };
+}
+
+/** Voluntary + involuntary context switches of a status text. */
 export function parseContextSwitches(statusText: string): number {
-  let total = 0;
-  for (const m of statusText.matchAll(/^(?:nonvoluntary|voluntary)_ctxt_switches:\s+(\d+)/gm)) total += Number(m[1]);
-  return total;
+  const s = parseSwitches(statusText);
+  return s.voluntary + s.involuntary;
 }
 
 export function readRssBytes(pid: number): number | undefined {
@@ -287,4 +295,15 @@ export function processTree(root: number, children: Map<number, number[]> = chil
     for (const c of children.get(pid) ?? []) stack.push(c);
   }
   return out;
+}
+
+/**
+ * Seconds since boot from /proc/uptime (the clock of a process's start time, /proc/<pid>/stat field
+ * 22), so a reading can tell a process born after the previous reading from one it missed.
+ */
+export function readUptimeSeconds(): number | undefined {
+  const text = readProcFile("/proc/uptime", true);
+  if (text === undefined) return undefined;
+  const v = Number(text.split(" ")[0]);
+  return Number.isFinite(v) ? v : undefined;
 }

@@ -10,11 +10,22 @@
 import pidusage from "pidusage";
 import { childrenMap, clockTicksPerSecond, hasChildrenFiles, releaseProcFiles } from "./proc.js";
 import { snapshotTree, type MeasuredProcess, type TreeSnapshot } from "./tree-snapshot.js";
+import { TreeAccumulator, type TreeTotals } from "./tree-totals.js";
+import type { ProcessCgroup } from "./cgroup.js";
+
+/** The window's first and last readings are marked: the window is exactly the span between them. */
+export type ReadingMark = "start" | "end";
 
 export interface Reading {
-  /** seconds since the window started (negative during warm-up) */
+  /** seconds since the nominal window start (the start reading may be a little before or after it) */
   t: number;
+  mark?: ReadingMark;
+  /** the raw reading of the tree */
   snap: TreeSnapshot;
+  /** the tree's cumulative figures at this reading (tree-totals.ts: never drop) */
+  totals: TreeTotals;
+  /** the tree's cgroup CPU at this reading, microseconds (when the harness started it in one) */
+  cgroupUsec?: number;
   /**
    * CPU percent of one core for the tree since its previous reading (undefined on the first, or
    * after a reading where the process was not alive).
@@ -28,6 +39,11 @@ export interface Track {
   readings: Reading[];
   /** the last reading taken while the process was alive */
   lastAlive?: Reading;
+  /** the cgroup the tree runs in, when the harness started it in one */
+  cgroup?: ProcessCgroup;
+  accumulator: TreeAccumulator;
+  /** what went wrong reading it (negative deltas), one sentence each */
+  problems: string[];
 }
 
 export class Sampler {
@@ -35,27 +51,42 @@ export class Sampler {
   windowStart = Number.NaN;
   private readonly clk = clockTicksPerSecond();
 
-  add(key: string, target: MeasuredProcess): void {
-    this.tracks.set(key, { key, target, readings: [] });
+  add(key: string, target: MeasuredProcess, cgroup?: ProcessCgroup): void {
+    this.tracks.set(key, { key, target, readings: [], cgroup, accumulator: new TreeAccumulator(this.clk), problems: [] });
   }
 
   /** Take one reading of every track, stamped relative to the window start (monotonic seconds). */
-  async tick(now: number): Promise<void> {
+  async tick(now: number, mark?: ReadingMark): Promise<void> {
     // Without children files (an unusual kernel), one scan of /proc per tick serves every track.
     const children = hasChildrenFiles() ? undefined : childrenMap();
     const t = Number.isNaN(this.windowStart) ? Number.NEGATIVE_INFINITY : now - this.windowStart;
     for (const track of this.tracks.values()) {
       const snap = snapshotTree(track.target, children, true);
-      const reading: Reading = { t, snap };
+      // at the window's start, a member forked before its root was moved into the cgroup joins it
+      if (mark === "start" && track.cgroup && snap.alive) for (const m of snap.members) if (m.state !== "Z") track.cgroup.move(m.pid);
+      const cgroupUsec = track.cgroup?.usageUsec();
+      for (const p of track.accumulator.update(snap)) track.problems.push(`${track.key}: ${p}`);
+      const reading: Reading = { t, snap, totals: { ...track.accumulator.totals } };
+      if (mark) reading.mark = mark;
+      if (cgroupUsec !== undefined) reading.cgroupUsec = cgroupUsec;
       if (snap.alive) {
         const prev = track.readings.at(-1);
         if (prev?.snap.alive && snap.at > prev.snap.at) {
-          reading.intervalCpu = Math.max(0, ((snap.cpuTicks - prev.snap.cpuTicks) / this.clk / (snap.at - prev.snap.at)) * 100);
+          const cpuS =
+            reading.cgroupUsec !== undefined && prev.cgroupUsec !== undefined
+              ? (reading.cgroupUsec - prev.cgroupUsec) / 1e6
+              : (reading.totals.cpuTicks - prev.totals.cpuTicks) / this.clk;
+          reading.intervalCpu = Math.max(0, (cpuS / (snap.at - prev.snap.at)) * 100);
         }
         track.lastAlive = reading;
       }
       track.readings.push(reading);
     }
+  }
+
+  /** Every track's problems, one sentence each. */
+  problems(): string[] {
+    return [...this.tracks.values()].flatMap((t) => t.problems);
   }
 
   /**

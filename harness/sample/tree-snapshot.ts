@@ -1,30 +1,38 @@
 /**
- * One reading of a measured process and its whole tree (a worker started through `sh` or `npm`
- * has children: their CPU is the worker's CPU).
+ * One raw reading of a measured process and its whole tree (a worker started through `sh` or `npm`
+ * has children: their CPU is the worker's CPU). Raw: each member's own counters as /proc shows them,
+ * zombies included (a zombie's stat keeps its utime/stime until its parent reaps it). Turning
+ * successive readings into the tree's cumulative figures is tree-totals.ts's job.
  */
-import {
-  childrenMap,
-  hasChildrenFiles,
-  processTree,
-  readContextSwitches,
-  readTasks,
-  pageSizeBytes,
-  readIo,
-  readStat,
-  type ProcIo,
-} from "./proc.js";
+import { childrenMap, hasChildrenFiles, processTree, readTasks, readIo, readStat, readUptimeSeconds, type ProcIo, type ThreadSwitches } from "./proc.js";
+
+export interface MemberReading {
+  pid: number;
+  ppid: number;
+  comm: string;
+  /** /proc state letter: "Z" for a zombie (exited, not yet reaped) */
+  state: string;
+  startTicks: number;
+  /** utime + stime, clock ticks */
+  ownTicks: number;
+  /** cutime + cstime (children reaped with wait()), clock ticks */
+  childTicks: number;
+  /** per-thread context switches; undefined when the task folder could not be read */
+  threads?: ThreadSwitches[];
+  /** /proc/<pid>/io (includes exited threads and reaped children); undefined when unreadable */
+  io?: ProcIo;
+  rssPages: number;
+}
 
 export interface TreeSnapshot {
   /** monotonic time of the reading, seconds */
   at: number;
+  /** seconds since boot at the reading (/proc/uptime), the clock of members' start times */
+  uptimeS?: number;
+  /** the root process is running (not gone, not a zombie, not a reused pid) */
   alive: boolean;
-  /** CPU in clock ticks over the tree: utime+stime+cutime+cstime of every live member */
-  cpuTicks: number;
-  /** context switches over every thread of every live member */
-  ctxSwitches: number;
-  io: ProcIo;
-  rssBytes: number;
-  members: { pid: number; comm: string }[];
+  /** the root first, then its descendants (zombies included) */
+  members: MemberReading[];
 }
 
 export interface MeasuredProcess {
@@ -50,19 +58,11 @@ export function identify(pid: number): MeasuredProcess | undefined {
  */
 export function snapshotTree(target: MeasuredProcess, children?: Map<number, number[]>, keep = false): TreeSnapshot {
   const at = nowSeconds();
+  const uptimeS = readUptimeSeconds();
   const root = readStat(target.pid, keep);
-  const empty: TreeSnapshot = {
-    at,
-    alive: false,
-    cpuTicks: 0,
-    ctxSwitches: 0,
-    io: { syscr: 0, syscw: 0, rchar: 0, wchar: 0 },
-    rssBytes: 0,
-    members: [],
-  };
   // A different start time means the pid now belongs to another program: never read it as ours.
-  if (!root || root.startTicks !== target.startTicks || root.state === "Z") return empty;
-  const snap: TreeSnapshot = { ...empty, alive: true, io: { ...empty.io }, members: [] };
+  if (!root || root.startTicks !== target.startTicks || root.state === "Z") return { at, uptimeS, alive: false, members: [] };
+  const snap: TreeSnapshot = { at, uptimeS, alive: true, members: [] };
   const walkFiles = children === undefined && hasChildrenFiles();
   const map = walkFiles ? undefined : (children ?? childrenMap());
   const pending = map ? processTree(target.pid, map) : [target.pid];
@@ -72,24 +72,21 @@ export function snapshotTree(target: MeasuredProcess, children?: Map<number, num
     if (seen.has(pid)) continue;
     seen.add(pid);
     const st = pid === target.pid ? root : readStat(pid, keep);
-    if (!st || st.state === "Z") continue;
-    snap.cpuTicks += st.cpuTicks;
-    if (walkFiles) {
-      const tasks = readTasks(pid, st.numThreads, keep);
-      snap.ctxSwitches += tasks?.ctxSwitches ?? 0;
-      pending.push(...(tasks?.children ?? []));
-    } else {
-      snap.ctxSwitches += readContextSwitches(pid) ?? 0;
-    }
-    const io = readIo(pid, keep);
-    if (io) {
-      snap.io.syscr += io.syscr;
-      snap.io.syscw += io.syscw;
-      snap.io.rchar += io.rchar;
-      snap.io.wchar += io.wchar;
-    }
-    snap.rssBytes += st.rssPages * pageSizeBytes(); // the same figure as VmRSS, without reading status again
-    snap.members.push({ pid, comm: st.comm });
+    if (!st) continue; // gone (reaped) between the listing and this read
+    const tasks = readTasks(pid, st.numThreads, keep, walkFiles);
+    if (walkFiles) pending.push(...(tasks?.children ?? []));
+    snap.members.push({
+      pid,
+      ppid: st.ppid,
+      comm: st.comm,
+      state: st.state,
+      startTicks: st.startTicks,
+      ownTicks: st.ownTicks,
+      childTicks: st.childTicks,
+      threads: tasks?.threads,
+      io: readIo(pid, keep),
+      rssPages: st.rssPages,
+    });
   }
   return snap;
 }

@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { readStat } from "../sample/proc.js";
+import { removeCgroups, tryRemove } from "../sample/cgroup.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 
 export interface RecordedProcess {
@@ -30,6 +31,8 @@ export interface RunRecordFile {
   scenario: string;
   outDir: string;
   processes: RecordedProcess[];
+  /** cgroup folders the run made (harness/sample/cgroup.ts), removed by the run or by `harness clean` */
+  cgroups?: string[];
 }
 
 /** Where run records live: $HARNESS_STATE_DIR, else $XDG_STATE_HOME/idle-cpu-harness, else ~/.local/state/idle-cpu-harness. */
@@ -91,6 +94,17 @@ export class RunRecord {
     }
   }
 
+  /** Record a cgroup folder before it is made (written at once). */
+  addCgroup(dir: string): void {
+    if (this.removed) return;
+    (this.data.cgroups ??= []).push(dir);
+    try {
+      this.write();
+    } catch {
+      // as in add(): the cleanup of this folder after a killed harness is lost, not the run
+    }
+  }
+
   /** The run ended and its processes are stopped: forget it. */
   remove(): void {
     this.removed = true;
@@ -111,6 +125,8 @@ export interface DeadRun {
   file: string;
   record: RunRecordFile;
   orphans: LiveOrphan[];
+  /** cgroup folders of the run that could not be removed yet (they still hold processes) */
+  cgroups: string[];
 }
 
 function readRecord(file: string): RunRecordFile | undefined {
@@ -171,11 +187,13 @@ export function findDeadRuns(dir = activeDir(), keepEmpty = false): DeadRun[] {
       const members = liveGroupMembers(p, stats);
       if (members.length) orphans.push({ ...p, members });
     }
-    if (orphans.length === 0 && !keepEmpty) {
+    // with nothing left running, the run's empty cgroups can go (tryRemove touches only harness-named folders)
+    const cgroups = orphans.length === 0 ? (record.cgroups ?? []).filter((d) => !tryRemoveDeepestFirst(d, record.cgroups ?? [])) : (record.cgroups ?? []);
+    if (orphans.length === 0 && cgroups.length === 0 && !keepEmpty) {
       removeQuietly(file);
       continue;
     }
-    out.push({ file, record, orphans });
+    out.push({ file, record, orphans, cgroups });
   }
   return out;
 }
@@ -196,6 +214,14 @@ export interface CleanOutcome {
   stopped: LiveOrphan[];
   /** still alive after SIGKILL (should not happen) */
   survivors: LiveOrphan[];
+  /** cgroup folders still holding processes (that left the recorded process groups), with their pids */
+  leftCgroups: string[];
+}
+
+/** rmdir one of a run's cgroup folders after its sub-folders (listed in the same record). */
+function tryRemoveDeepestFirst(dir: string, all: string[]): boolean {
+  for (const sub of all.filter((d) => d.startsWith(`${dir}/`)).sort((a, b) => b.length - a.length)) tryRemove(sub);
+  return tryRemove(dir);
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -227,8 +253,14 @@ export async function cleanDeadRuns(runs: DeadRun[], graceMs = 3000): Promise<Cl
   const killDeadline = Date.now() + 2000;
   while (Date.now() < killDeadline && stillOurs().length > 0) await sleep(20);
   const survivors = stillOurs();
-  for (const r of runs) if (!r.orphans.some((o) => survivors.includes(o))) removeQuietly(r.file);
-  return { stopped: targets.filter((o) => !survivors.includes(o)), survivors };
+  const leftCgroups: string[] = [];
+  for (const r of runs) {
+    if (r.orphans.some((o) => survivors.includes(o))) continue;
+    const left = await removeCgroups(r.record.cgroups ?? []);
+    leftCgroups.push(...left);
+    if (left.length === 0) removeQuietly(r.file);
+  }
+  return { stopped: targets.filter((o) => !survivors.includes(o)), survivors, leftCgroups };
 }
 
 /** Open the record of a new run; a state folder that cannot be written costs the orphan check, not the run. */

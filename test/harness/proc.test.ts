@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseContextSwitches, parseIo, parseStat, processTree, readStat } from "../../harness/sample/proc.js";
+import { parseContextSwitches, parseIo, parseSwitches, parseStat, processTree, readStat } from "../../harness/sample/proc.js";
 import { identify, snapshotTree } from "../../harness/sample/tree-snapshot.js";
 
 describe("/proc parsing", () => {
@@ -11,12 +11,15 @@ describe("/proc parsing", () => {
     expect(st.state).toBe("S");
     expect(st.ppid).toBe(1);
     expect(st.cpuTicks).toBe(250 + 50 + 7 + 3);
+    expect(st.ownTicks).toBe(250 + 50);
+    expect(st.childTicks).toBe(7 + 3);
     expect(st.numThreads).toBe(11);
     expect(st.startTicks).toBe(98765);
   });
 
   it("sums voluntary and involuntary context switches", () => {
     expect(parseContextSwitches("Name:\tnode\nvoluntary_ctxt_switches:\t120\nnonvoluntary_ctxt_switches:\t7\n")).toBe(127);
+    expect(parseSwitches("Name:\tnode\nvoluntary_ctxt_switches:\t120\nnonvoluntary_ctxt_switches:\t7\n")).toEqual({ voluntary: 120, involuntary: 7 });
   });
 
   it("parses /proc/<pid>/io", () => {
@@ -29,8 +32,11 @@ describe("/proc parsing", () => {
     expect(processTree(process.pid)).toContain(process.pid);
     const snap = snapshotTree(identify(process.pid)!);
     expect(snap.alive).toBe(true);
-    expect(snap.cpuTicks).toBeGreaterThan(0);
-    expect(snap.ctxSwitches).toBeGreaterThan(0);
+    const root = snap.members[0]!;
+    expect(root.pid).toBe(process.pid);
+    expect(root.ownTicks).toBeGreaterThan(0);
+    expect(root.threads!.length).toBeGreaterThan(1); // node has libuv and V8 threads
+    expect(root.threads!.reduce((n, t) => n + t.voluntary, 0)).toBeGreaterThan(0);
   });
 
   it("refuses to read a pid whose start time changed (pid reuse)", () => {

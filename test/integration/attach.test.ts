@@ -62,7 +62,12 @@ describe("harness attach", () => {
     // floor: one clock tick over the window, the resolution of /proc's CPU counters
     const tick = 1 / clockTicksPerSecond();
     expect(b.cpuSeconds).toBeGreaterThanOrEqual(5 * Math.max(q.cpuSeconds, tick));
+    // a timer wakes the process: voluntary switches (blocked, then woken), which wakeupsPerS counts
     expect(b.wakeupsPerS).toBeGreaterThan(5 * Math.max(q.wakeupsPerS, 1));
+    expect(b.voluntaryWakeupsPerS).toBe(b.wakeupsPerS);
+    expect(b.voluntaryWakeupsPerS!).toBeGreaterThan(b.involuntaryWakeupsPerS!);
+    // attach never moves a process into a cgroup: its CPU is read from /proc
+    expect(b.cpuSource).toBe("proc-tree");
     const report = readFileSync(join(out, "report.md"), "utf8");
     expect(report).toMatch(/\| worker \| busy \|/);
     expect(report).toContain("left them running");

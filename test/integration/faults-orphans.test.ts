@@ -7,6 +7,7 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { leftoverProcesses } from "../global-setup.js";
+import { detectCgroups } from "../../harness/sample/cgroup.js";
 import { runHarness, tempDir } from "../helpers/cli.js";
 
 describe("harness killed with SIGKILL mid-run", () => {
@@ -36,6 +37,16 @@ describe("harness killed with SIGKILL mid-run", () => {
     expect(existsSync(join(out, "result.json"))).toBe(false);
     expect(readFileSync(join(out, "report.md"), "utf8")).toContain("RUN IN PROGRESS (or the harness was killed before it finished)");
     expect(readdirSync(join(state, "active"))).toHaveLength(1);
+    // where the harness made cgroups for its trees, the record names them for `harness clean`
+    const support = detectCgroups();
+    const record = JSON.parse(readFileSync(join(state, "active", readdirSync(join(state, "active"))[0]!), "utf8")) as { cgroups?: string[] };
+    const cgroups = record.cgroups ?? [];
+    if (support.kind) {
+      expect(cgroups.length).toBe(4); // the run's folder and one per tree
+      for (const d of cgroups) expect(existsSync(d), d).toBe(true);
+    } else {
+      expect(cgroups).toEqual([]);
+    }
     const left = leftoverProcesses();
     expect(left.filter((l) => /sleep 300/.test(l)).length).toBeGreaterThanOrEqual(3);
 
@@ -55,6 +66,7 @@ describe("harness killed with SIGKILL mid-run", () => {
     expect(cleaned.stdout).toMatch(/stopped 3 process group\(s\)/);
     expect(leftoverProcesses()).toEqual([]);
     expect(readdirSync(join(state, "active"))).toHaveLength(0);
+    for (const d of cgroups) expect(existsSync(d), d).toBe(false);
 
     const again = await runHarness(["clean"], { env });
     expect(again.stdout).toContain("no process left by a dead harness run");

@@ -45,7 +45,7 @@ describe("sampler faults", () => {
     const stranger = snapshotTree({ pid: process.pid, startTicks: me.startTicks + 1 });
     expect(stranger.alive).toBe(false);
     expect(stranger.members).toEqual([]);
-    expect(stranger.cpuTicks).toBe(0);
+
     const ours = snapshotTree({ pid: process.pid, startTicks: me.startTicks });
     expect(ours.alive).toBe(true);
     expect(ours.members[0]!.pid).toBe(process.pid);
