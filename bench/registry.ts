@@ -2,5 +2,6 @@
 import type { Benchmark } from "./types.js";
 import { gateQuality } from "./gate-quality.js";
 import { overhead } from "./overhead.js";
+import { harnessCost } from "./harness-cost.js";
 
-export const benchmarks: Benchmark[] = [gateQuality, overhead];
+export const benchmarks: Benchmark[] = [gateQuality, overhead, harnessCost];
