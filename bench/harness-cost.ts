@@ -36,7 +36,9 @@ type TargetKind = "sleep" | "node";
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
 const load = (): string => loadavg().map((x) => x.toFixed(2)).join(" ");
 const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
-const cli = (): string => join(packageRoot(), "dist", "harness", "cli", "main.js");
+/** the harness measured: this checkout's build, or another build's main.js (to measure a patched copy) */
+const cli = (): string => process.env.BENCH_HARNESS_CLI ?? join(packageRoot(), "dist", "harness", "cli", "main.js");
+const harnessLabel = (): string => (process.env.BENCH_HARNESS_CLI ? `\`${process.env.BENCH_HARNESS_CLI}\` (BENCH_HARNESS_CLI)` : "this checkout's `dist/harness/cli/main.js`");
 
 function startTargets(kind: TargetKind, n: number): ChildProcess[] {
   const [cmd, args] = kind === "sleep" ? ["sleep", ["3600"]] : [process.execPath, ["-e", "setInterval(() => {}, 1000)"]];
@@ -232,7 +234,7 @@ async function run(): Promise<BenchOutput> {
   const onMed = med(on.map((r) => r.serverCpuPercent));
   const offMed = med(off.map((r) => r.serverCpuPercent));
   const md = [
-    `Load average (1/5/15 min) at start: ${loadStart}; at end: ${loadEnd}. Duration per attach/pidstat run: ${DURATION_S} s, ${REPEATS} repeat(s) side by side; steady stretch: 3 s after spawn to ${DURATION_S - 1} s.`,
+    `Harness measured: ${harnessLabel()}. Load average (1/5/15 min) at start: ${loadStart}; at end: ${loadEnd}. Duration per attach/pidstat run: ${DURATION_S} s, ${REPEATS} repeat(s) side by side; steady stretch: 3 s after spawn to ${DURATION_S - 1} s.`,
     ...notes.map((n) => `\n**Note:** ${n}`),
     "",
     "## `harness attach` vs `pidstat -u -w -d` on the same idle pids (1 reading per second)",
@@ -262,7 +264,7 @@ async function run(): Promise<BenchOutput> {
       : []),
   ].join("\n");
   return {
-    figures: { loadStart, loadEnd, durationS: DURATION_S, repeats: REPEATS, pidstat, perf, attach: rows, scrape: runs, attachMet },
+    figures: { harness: harnessLabel(), loadStart, loadEnd, durationS: DURATION_S, repeats: REPEATS, pidstat, perf, attach: rows, scrape: runs, attachMet },
     markdown: md,
     targetsMet: attachMet,
   };
