@@ -70,6 +70,8 @@ interface ToolCost {
   wallS: number;
   /** % of one core over the steady stretch */
   steadyPercent: number | null;
+  /** % of one core over the second half (after V8's one-off memory-reducer GC, about 8 s after start) */
+  latePercent: number | null;
   exitCode: number | null;
 }
 
@@ -79,6 +81,7 @@ function toolCost(c: CommandCost, steadyFrom: number, steadyTo: number): ToolCos
     lifeCpuMs: c.lifeCpuMs === null ? null : round(c.lifeCpuMs, 1),
     wallS: round(c.wallS, 2),
     steadyPercent: ((p) => (p === null ? null : round(p)))(cpuPercentBetween(c.readings, steadyFrom, steadyTo)),
+    latePercent: ((p) => (p === null ? null : round(p)))(cpuPercentBetween(c.readings, Math.max(steadyFrom, steadyTo / 2), steadyTo)),
     exitCode: c.exitCode,
   };
 }
@@ -94,6 +97,8 @@ interface AttachRow {
   pidstatSteadyMedian: number | null;
   harnessLifeMedian: number | null;
   pidstatLifeMedian: number | null;
+  harnessLateMedian: number | null;
+  pidstatLateMedian: number | null;
 }
 
 const med = (xs: (number | null)[]): number | null => {
@@ -107,7 +112,7 @@ async function attachVsPidstat(kind: TargetKind, n: number, pidstat: boolean, tm
     // let them start (100 Node processes take seconds of CPU to boot) and settle
     await sleep(kind === "node" ? 3000 + 60 * n : 1000);
     const pids = targets.map((t) => t.pid as number);
-    const row: AttachRow = { kind, processes: n, threadsPerProcess: threadsOf(pids[0] as number), loadStart: load(), loadEnd: "", repeats: [], harnessSteadyMedian: null, pidstatSteadyMedian: null, harnessLifeMedian: null, pidstatLifeMedian: null };
+    const row: AttachRow = { kind, processes: n, threadsPerProcess: threadsOf(pids[0] as number), loadStart: load(), loadEnd: "", repeats: [], harnessSteadyMedian: null, pidstatSteadyMedian: null, harnessLifeMedian: null, pidstatLifeMedian: null, harnessLateMedian: null, pidstatLateMedian: null };
     for (let r = 0; r < REPEATS; r++) {
       const harnessFirst = r % 2 === 0;
       const harnessArgs = [cli(), "attach", ...pids.flatMap((p) => ["--pid", String(p)]), "--duration", String(DURATION_S), "--quiet", "--out", join(tmp, `attach-${kind}-${n}-${r}`)];
@@ -132,6 +137,8 @@ async function attachVsPidstat(kind: TargetKind, n: number, pidstat: boolean, tm
     row.pidstatSteadyMedian = med(row.repeats.map((x) => x.pidstat?.steadyPercent ?? null));
     row.harnessLifeMedian = med(row.repeats.map((x) => x.harness.lifePercent));
     row.pidstatLifeMedian = med(row.repeats.map((x) => x.pidstat?.lifePercent ?? null));
+    row.harnessLateMedian = med(row.repeats.map((x) => x.harness.latePercent));
+    row.pidstatLateMedian = med(row.repeats.map((x) => x.pidstat?.latePercent ?? null));
     return row;
   } finally {
     stopTargets(targets);
@@ -239,11 +246,11 @@ async function run(): Promise<BenchOutput> {
     "",
     "## `harness attach` vs `pidstat -u -w -d` on the same idle pids (1 reading per second)",
     "",
-    "% of one core; median over repeats. Whole life = perf task-clock from exec to exit (start-up, readings, report) over wall time; steady = the process's threads' schedstat ns over the steady stretch.",
+    `% of one core; median over repeats. Whole life = perf task-clock from exec to exit (start-up, readings, report) over wall time; steady = the process's threads' schedstat ns from 3 s after spawn to ${DURATION_S - 1} s (it includes V8's one-off memory-reducer GC, about 8 s after a Node process starts); second half = the same from ${Math.max(3, (DURATION_S - 1) / 2)} s to ${DURATION_S - 1} s, the per-second rate a longer attach tends to.`,
     "",
-    "| Targets | Threads each | Harness steady | pidstat steady | Steady target | Harness whole life | pidstat whole life | Whole-life target | Load at start → end |",
-    "| --- | ---: | ---: | ---: | --- | ---: | ---: | --- | --- |",
-    ...judged.map(({ r, steady, life }) => `| ${r.processes} × ${r.kind} | ${r.threadsPerProcess} | ${fmt(r.harnessSteadyMedian)} | ${fmt(r.pidstatSteadyMedian)} | ${steady.text} | ${fmt(r.harnessLifeMedian)} | ${fmt(r.pidstatLifeMedian)} | ${life.text} | ${r.loadStart} → ${r.loadEnd} |`),
+    "| Targets | Threads each | Harness steady | pidstat steady | Steady target | Harness 2nd half | pidstat 2nd half | Harness whole life | pidstat whole life | Whole-life target | Load at start → end |",
+    "| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | --- | --- |",
+    ...judged.map(({ r, steady, life }) => `| ${r.processes} × ${r.kind} | ${r.threadsPerProcess} | ${fmt(r.harnessSteadyMedian)} | ${fmt(r.pidstatSteadyMedian)} | ${steady.text} | ${fmt(r.harnessLateMedian)} | ${fmt(r.pidstatLateMedian)} | ${fmt(r.harnessLifeMedian)} | ${fmt(r.pidstatLifeMedian)} | ${life.text} | ${r.loadStart} → ${r.loadEnd} |`),
     "",
     `Target (at or below pidstat at 10 and 100 processes, steady and whole life): **${judged.length === 0 ? "not measured" : attachMet ? "met" : "NOT met"}**.`,
     "",
