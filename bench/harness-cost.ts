@@ -262,7 +262,7 @@ async function run(): Promise<BenchOutput> {
           "",
           "| Scrape | Server CPU | Worker CPU | Harness process, steady | Harness process CPU, whole run |",
           "| --- | ---: | ---: | ---: | ---: |",
-          ...[on, off].map((rs) => `| ${rs[0]?.scrape ?? "?"} every sample | ${range(rs.map((r) => r.serverCpuPercent))} | ${range(rs.map((r) => r.workerCpuPercent))} | ${range(rs.map((r) => r.harnessSteadyPercent))} | ${med(rs.map((r) => r.harnessCpuMs)) ?? "unknown"} ms |`),
+          ...[on, off].map((rs) => `| ${rs[0]?.scrape === "on" ? "every sample" : "window start and end only"} | ${range(rs.map((r) => r.serverCpuPercent))} | ${range(rs.map((r) => r.workerCpuPercent))} | ${range(rs.map((r) => r.harnessSteadyPercent))} | ${med(rs.map((r) => r.harnessCpuMs)) ?? "unknown"} ms |`),
           "",
           onMed !== null && offMed !== null
             ? `The scrape every second adds about ${(onMed - offMed).toFixed(2)} pp to the server's median CPU (${onMed.toFixed(2)}% on vs ${offMed.toFixed(2)}% off); compare with the ranges before reading much into a difference smaller than them.`
