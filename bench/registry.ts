@@ -3,5 +3,6 @@ import type { Benchmark } from "./types.js";
 import { accuracy } from "./accuracy.js";
 import { gateQuality } from "./gate-quality.js";
 import { overhead } from "./overhead.js";
+import { harnessCost } from "./harness-cost.js";
 
-export const benchmarks: Benchmark[] = [gateQuality, overhead, accuracy];
+export const benchmarks: Benchmark[] = [gateQuality, overhead, accuracy, harnessCost];

@@ -1,13 +1,12 @@
 /** `harness attach --pid <pid>... --duration <s>`: measure running processes, write result.json + report.md. */
 import { join, resolve } from "node:path";
 import { UsageError } from "../util/errors.js";
-import { metricsMapSchema } from "../scenario/schema.js";
 import { prepareOutDir } from "../run/execute-run.js";
 import { Progress } from "../run/progress.js";
 import { writeRunOutputs } from "../report/write-run.js";
 import { verdictLines, verdictsOf } from "../diagnose/diagnose.js";
 import { terminalSummary } from "../report/terminal-summary.js";
-import { harnessCommandLine, timestamp } from "../cli/run-command.js";
+import { harnessCommandLine, timestamp } from "../cli/command-line.js";
 import { installSignalHandlers } from "../cli/signals.js";
 import { resolveTargets } from "./targets.js";
 import { attachRun } from "./attach-run.js";
@@ -25,7 +24,13 @@ export interface AttachCommandOptions {
   quiet?: boolean;
 }
 
-function parseMetricsMap(values: string[]): Record<string, string> {
+/**
+ * `--metrics-map` values, checked against the scenario schema's map. The schema (zod) is loaded only
+ * when the option is given: it costs about 60 ms of CPU to load, a lot for a short attach.
+ */
+async function parseMetricsMap(values: string[]): Promise<Record<string, string>> {
+  if (values.length === 0) return {};
+  const { metricsMapSchema } = await import("../scenario/schema.js");
   const raw: Record<string, string> = {};
   for (const v of values) {
     const eq = v.indexOf("=");
@@ -45,7 +50,7 @@ function parseMetricsMap(values: string[]): Record<string, string> {
 
 export async function attachCommand(opts: AttachCommandOptions): Promise<number> {
   const targets = resolveTargets(opts.pid, opts.name, opts.role);
-  const metricsMap = parseMetricsMap(opts.metricsMap);
+  const metricsMap = await parseMetricsMap(opts.metricsMap);
   if (Object.keys(metricsMap).length && !opts.metrics) throw new UsageError("--metrics-map needs --metrics <url>, the Prometheus endpoint to scrape");
   if (opts.metrics) {
     try {

@@ -2,17 +2,20 @@
 import { Command, CommanderError } from "commander";
 import { exitCodeOf, UsageError } from "../util/errors.js";
 import { toolVersion } from "../util/version.js";
-import { listBuiltinScenarios } from "../scenario/load.js";
 import { collect, nonNegativeSeconds, positiveInt, positiveSeconds, sampleSeconds } from "./options.js";
-import { harnessCommandLine, runCommand } from "./run-command.js";
+import { harnessCommandLine } from "./command-line.js";
 import { parseProfilerName } from "../profile/choose.js";
-import { compareCommand } from "../compare/compare-command.js";
-import { cleanCommand } from "./clean-command.js";
-import { attachCommand } from "../attach/attach-command.js";
-import { registerCheckCommand } from "./check-command.js";
-import { registerBaselineCommand } from "./baseline-command.js";
 
-export function buildProgram(): Command {
+/**
+ * Each command's code is imported when that command runs, not at start-up: loading every module
+ * (the scenario schema and YAML parser, comparisons, profilers, the gate) cost about 200 ms of CPU
+ * per invocation, which for `harness attach --duration 20` was more CPU than all its readings.
+ * `check` and `baseline` declare their options in the modules that run them, so those two are loaded
+ * only when named, or when the whole program's help or an unknown command needs them.
+ */
+const LIGHT_COMMANDS = new Set(["run", "compare", "clean", "attach", "list"]);
+
+export async function buildProgram(argv: string[] = process.argv): Promise<Command> {
   const program = new Command();
   program
     .name("harness")
@@ -35,6 +38,7 @@ export function buildProgram(): Command {
     .option("--repeat <n>", "run each scenario (and each sweep value) n times; the comparison shows median and min-max", positiveInt, 1)
     .option("--profile <profiler>", "run the processes under a profiler: flame (0x, Node), doctor (Clinic.js, Node < 21.7), perf (perf record, non-Node); the report gets a profile section", parseProfilerName)
     .action(async (scenarios: string[], opts) => {
+      const { runCommand } = await import("./run-command.js");
       process.exitCode = await runCommand(scenarios, opts);
     });
 
@@ -44,7 +48,8 @@ export function buildProgram(): Command {
     .argument("<result...>", "result.json files, run folders or comparison folders")
     .option("-o, --out <dir>", "also write comparison.md, comparison.json and comparison.svg into this folder")
     .option("--title <text>", "title of comparison.md")
-    .action((results: string[], opts: { out?: string; title?: string }) => {
+    .action(async (results: string[], opts: { out?: string; title?: string }) => {
+      const { compareCommand } = await import("../compare/compare-command.js");
       process.exitCode = compareCommand(results, opts, harnessCommandLine());
     });
 
@@ -53,11 +58,15 @@ export function buildProgram(): Command {
     .description("stop the processes left running by a harness run that was killed (found by its run record; pid and start time must match)")
     .option("-n, --dry-run", "only list them")
     .action(async (opts: { dryRun?: boolean }) => {
+      const { cleanCommand } = await import("./clean-command.js");
       process.exitCode = await cleanCommand(opts);
     });
 
-  registerCheckCommand(program);
-  registerBaselineCommand(program);
+  if (!LIGHT_COMMANDS.has(argv[2] ?? "")) {
+    const [{ registerCheckCommand }, { registerBaselineCommand }] = await Promise.all([import("./check-command.js"), import("./baseline-command.js")]);
+    registerCheckCommand(program);
+    registerBaselineCommand(program);
+  }
 
   program
     .command("attach")
@@ -73,13 +82,15 @@ export function buildProgram(): Command {
     .option("--metrics-map <key=metric>", "map a counter onto the report's columns, e.g. polls=myapp_requests_total (repeatable)", collect, [])
     .option("-q, --quiet", "no live progress on stderr")
     .action(async (opts) => {
+      const { attachCommand } = await import("../attach/attach-command.js");
       process.exitCode = await attachCommand(opts);
     });
 
   program
     .command("list")
     .description("list the built-in scenarios")
-    .action(() => {
+    .action(async () => {
+      const { listBuiltinScenarios } = await import("../scenario/load.js");
       const all = listBuiltinScenarios();
       const width = Math.max(...all.map((s) => s.name.length));
       for (const s of all) process.stdout.write(`${s.name.padEnd(width)}  ${s.description}\n`);
@@ -89,7 +100,7 @@ export function buildProgram(): Command {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;

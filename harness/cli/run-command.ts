@@ -8,7 +8,6 @@ import { Progress } from "../run/progress.js";
 import { writeRunOutputs } from "../report/write-run.js";
 import { terminalSummary } from "../report/terminal-summary.js";
 import { asciiCpuChart } from "../report/ascii-chart.js";
-import { shellQuote } from "../report/escape.js";
 import type { RunResult } from "../analyze/result-types.js";
 import { installSignalHandlers } from "./signals.js";
 import { describeDeadRuns, findDeadRuns } from "../supervise/run-record.js";
@@ -20,6 +19,9 @@ import { writeComparisonOutputs } from "../report/comparison-files.js";
 import { renderComparisonTables } from "../report/comparison-markdown.js";
 import { startProfiling } from "../profile/choose.js";
 import type { ProfilerName } from "../profile/types.js";
+import { harnessCommandLine, timestamp } from "./command-line.js";
+
+export { harnessCommandLine, timestamp };
 
 export interface RunCommandOptions {
   duration?: number;
@@ -38,16 +40,8 @@ export interface RunCommandOptions {
   profile?: ProfilerName;
 }
 
-export function timestamp(d = new Date()): string {
-  return d.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-}
-
 export function defaultOutDir(scenario: string): string {
   return join("runs", `${scenario}-${timestamp()}`);
-}
-
-export function harnessCommandLine(): string {
-  return `harness ${shellQuote(process.argv.slice(2))}`;
 }
 
 /** Run one scenario; resolves with the result and the exit code the process should end with. */

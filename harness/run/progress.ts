@@ -10,23 +10,30 @@ export class Progress {
     this.tty = Boolean(stream.isTTY) && process.env.CI !== "true";
   }
 
+  /**
+   * One reading's view. On a terminal the line is redrawn in place (one write per reading); in a log
+   * (not a TTY, or CI) a line is written when the phase changes or every 10 s, and nothing is
+   * formatted in between: the harness's own CPU is what it measures against.
+   */
   tick(v: TickView): void {
     if (this.quiet) return;
-    const cpu = Object.entries(v.cpuByRole)
-      .map(([role, x]) => `${role} ${x.toFixed(1).padStart(5)}%`)
-      .join("  ");
-    const line = `[${v.phase.padEnd(8)}] ${Math.ceil(v.secondsLeft).toString().padStart(4)} s left  ${cpu}`;
     if (this.tty) {
-      this.stream.write(`\r\x1b[2K${line}`);
-      if (v.phase === "stopping") this.stream.write("\r\x1b[2K");
+      this.stream.write(v.phase === "stopping" ? "\r\x1b[2K" : `\r\x1b[2K${this.line(v)}`);
       return;
     }
     const now = Date.now();
     if (v.phase !== this.lastPhase || now - this.lastPrinted >= 10_000) {
-      if (v.phase !== "stopping") this.stream.write(`${line}\n`);
+      if (v.phase !== "stopping") this.stream.write(`${this.line(v)}\n`);
       this.lastPrinted = now;
       this.lastPhase = v.phase;
     }
+  }
+
+  private line(v: TickView): string {
+    const cpu = Object.entries(v.cpuByRole)
+      .map(([role, x]) => `${role} ${x.toFixed(1).padStart(5)}%`)
+      .join("  ");
+    return `[${v.phase.padEnd(8)}] ${Math.ceil(v.secondsLeft).toString().padStart(4)} s left  ${cpu}`;
   }
 
   event(message: string): void {
