@@ -6,6 +6,7 @@
  */
 import type { AttachTarget } from "./targets.js";
 import { Sampler } from "../sample/sampler.js";
+import { WireSource } from "../sample/wire-source.js";
 import { nowSeconds } from "../sample/tree-snapshot.js";
 import { tryScrape, type PromSample } from "../sample/prometheus.js";
 import { clockTicksPerSecond } from "../sample/proc.js";
@@ -36,6 +37,7 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
   const problems: string[] = [];
   const emit = opts.onEvent ?? (() => {});
   const sampler = new Sampler();
+  const wire = new WireSource(sampler);
   for (const t of targets) sampler.add(t.name, t.target);
   const goneAt = new Map<string, number>();
   let metricsStart: PromSample[] | undefined;
@@ -82,6 +84,8 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
       await sleep(Math.max(0, (at - nowSeconds()) * 1000), signal);
       if (signal.aborted) break;
       await tick();
+      if (k === 0) await wire.start(opts.durationS);
+      if (k === steps) await wire.end();
       if (k === 0 && opts.metricsUrl) metricsStart = await tryScrape(opts.metricsUrl, problems);
       if (k === steps && opts.metricsUrl) metricsEnd = await tryScrape(opts.metricsUrl, problems);
       measuredS = nowSeconds() - windowStart;
@@ -93,6 +97,7 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
     }
   } finally {
     opts.onTick?.({ phase: "stopping", secondsLeft: 0, cpuByRole: {} });
+    await wire.stop();
     sampler.close();
   }
 
@@ -113,7 +118,7 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
       exit: gone !== undefined ? { code: null, signal: null, atS: Math.round((gone - windowStart) * 10) / 10 } : undefined,
     };
     if (!track) throw new Error(`internal: no track for ${t.name}`);
-    return processFigures(track, meta, opts.durationS, intervalS, clk);
+    return { ...processFigures(track, meta, opts.durationS, intervalS, clk), ...wire.figures(t.name) };
   });
   const server =
     opts.metricsUrl && metricsStart && metricsEnd && measuredS > 0

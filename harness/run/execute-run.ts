@@ -10,6 +10,7 @@ import { Supervisor, sleep, type Started } from "../supervise/supervisor.js";
 import { openRunRecord } from "../supervise/run-record.js";
 import { markRunInProgress } from "../report/in-progress.js";
 import { Sampler } from "../sample/sampler.js";
+import { WireSource } from "../sample/wire-source.js";
 import { nowSeconds } from "../sample/tree-snapshot.js";
 import { scrapeMetrics, tryScrape, type PromSample } from "../sample/prometheus.js";
 import { clockTicksPerSecond } from "../sample/proc.js";
@@ -74,6 +75,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   supervisor.onStarted = (p) => runRecord?.add({ name: p.spec.name, role: p.spec.role, pid: p.pid, startTicks: p.target.startTicks });
   opts.registerKill?.(() => supervisor.killAllNow());
   const sampler = new Sampler();
+  const wire = new WireSource(sampler);
   const clk = clockTicksPerSecond();
   const emit = opts.onEvent ?? (() => {});
   let windowStart = Number.NaN;
@@ -135,6 +137,8 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
       await sleep(Math.max(0, (at - nowSeconds()) * 1000), signal);
       if (signal.aborted) break;
       await sampler.tick(nowSeconds());
+      if (k === 0) await wire.start(w.durationS);
+      if (k === steps) await wire.end();
       if (k === 0) await sampler.pidusageMark(w.durationS);
       if (k === steps) pidusageAtEnd = await sampler.pidusageMark(w.durationS);
       const scrapeAt = nowSeconds() - windowStart;
@@ -156,6 +160,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     }
   } finally {
     opts.onTick?.({ phase: "stopping", secondsLeft: 0, cpuByRole: {} });
+    await wire.stop();
     await supervisor.stopAll(opts.stopGraceMs);
     runRecord?.remove();
     sampler.close();
@@ -179,7 +184,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     if (!track) return { ...meta, members: [], cpuPercent: 0, cpuSeconds: 0, wakeupsPerS: 0, syscallsPerS: 0, readBytesPerS: 0, writeBytesPerS: 0, rssMB: 0, samples: [], intervals: [] };
     const figures = processFigures(track, meta, w.durationS, intervalS, clk);
     const check = pidusageAtEnd.get(p.spec.name);
-    return check === undefined ? figures : { ...figures, pidusageCpuPercent: Math.round(check * 100) / 100 };
+    return { ...(check === undefined ? figures : { ...figures, pidusageCpuPercent: Math.round(check * 100) / 100 }), ...wire.figures(p.spec.name) };
   });
   const server = metricsUrl && metricsStart && metricsEnd && measuredS > 0 ? serverFigures(metricsUrl, metricsStart, metricsEnd, measuredS, metricNames(plan.server.metricsMap)) : emptyServerFigures(metricsUrl);
   const serverWithSeries = metricsStart && metricsEnd ? addSeriesFigures(server, metricsStart, metricsEnd, scrapes, measuredS, metricNames(plan.server.metricsMap)) : server;

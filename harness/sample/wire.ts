@@ -1,0 +1,113 @@
+/**
+ * One reading of every TCP socket's kernel counters (tcp_info via sock_diag), through iproute2's
+ * `ss`: the same data `ss -ti` prints. Sockets are matched to processes by inode (`ino:`, from -e),
+ * which /proc/<pid>/fd links name (harness/sample/sockets.ts). Reading the counters never touches
+ * the measured program: ss asks the kernel, and is our own child.
+ */
+import { execFile } from "node:child_process";
+import { nowSeconds } from "./tree-snapshot.js";
+
+/** The ss command line: TCP (-t), every state incl. listening (-a), numeric (-n), tcp_info (-i), inode (-e), no header (-H), one line per socket (-O). */
+export const SS_ARGS = ["-tanieHO"];
+export const SS_SOURCE = "sock_diag tcp_info (ss -tanieHO)";
+
+export interface TcpSocket {
+  /** ss's state name: ESTAB, LISTEN, TIME-WAIT, SYN-SENT, CLOSE-WAIT, ... */
+  state: string;
+  local: string;
+  remote: string;
+  /** 0 for sockets no process owns (TIME-WAIT, orphans) */
+  inode: number;
+  /** tcp_info counters; ss omits a counter that is zero, so absent means 0 */
+  bytesSent: number;
+  bytesRetrans: number;
+  bytesReceived: number;
+  segsIn: number;
+  segsOut: number;
+  dataSegsIn: number;
+  dataSegsOut: number;
+}
+
+export interface WireReading {
+  /** monotonic seconds */
+  at: number;
+  /** null when the counters could not be read (ss missing or failing): then `problem` says why */
+  sockets: TcpSocket[] | null;
+  problem?: string;
+  /** how long the reading took, milliseconds (its cost, for the README) */
+  tookMs: number;
+}
+
+const COUNTERS: Record<string, keyof TcpSocket> = {
+  bytes_sent: "bytesSent",
+  bytes_retrans: "bytesRetrans",
+  bytes_received: "bytesReceived",
+  segs_in: "segsIn",
+  segs_out: "segsOut",
+  data_segs_in: "dataSegsIn",
+  data_segs_out: "dataSegsOut",
+};
+
+/** Parse `ss -tanieHO` output: one socket per line (state, recv-q, send-q, local, peer, then key:value details). */
+export function parseSs(text: string): TcpSocket[] {
+  const out: TcpSocket[] = [];
+  for (const line of text.split("\n")) {
+    const f = line.trim().split(/\s+/);
+    if (f.length < 5) continue;
+    const [state, recvQ, sendQ, local, remote] = f as [string, string, string, string, string];
+    // a header line, or something that is not a socket line
+    if (!/^\d+$/.test(recvQ) || !/^\d+$/.test(sendQ) || !/:/.test(local) || !/:/.test(remote)) continue;
+    const s: TcpSocket = { state, local, remote, inode: 0, bytesSent: 0, bytesRetrans: 0, bytesReceived: 0, segsIn: 0, segsOut: 0, dataSegsIn: 0, dataSegsOut: 0 };
+    for (const tok of f.slice(5)) {
+      const colon = tok.indexOf(":");
+      if (colon <= 0) continue;
+      const key = tok.slice(0, colon);
+      const value = tok.slice(colon + 1);
+      if (key === "ino") s.inode = Number(value) || 0;
+      else if (key in COUNTERS && /^\d+$/.test(value)) (s[COUNTERS[key] as keyof TcpSocket] as number) = Number(value);
+    }
+    out.push(s);
+  }
+  return out;
+}
+
+/** Split "127.0.0.1:80", "[::1]:80", "[fe80::1%eth0]:22", "*:*" into host and port; IPv4-mapped IPv6 becomes IPv4. */
+export function splitAddress(addr: string): { host: string; port: string } {
+  const i = addr.lastIndexOf(":");
+  if (i < 0) return { host: addr, port: "" };
+  let host = addr.slice(0, i);
+  const port = addr.slice(i + 1);
+  if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
+  const pct = host.indexOf("%");
+  if (pct >= 0) host = host.slice(0, pct);
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host);
+  if (mapped) host = mapped[1] as string;
+  return { host, port };
+}
+
+/** The same address written one way, so both ends of a connection compare equal. */
+export function normalAddress(addr: string): string {
+  const { host, port } = splitAddress(addr);
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** One reading of every TCP socket on the host (this network namespace). Never throws. */
+export function readWire(timeoutMs = 5000): Promise<WireReading> {
+  const start = nowSeconds();
+  return new Promise((resolve) => {
+    execFile("ss", SS_ARGS, { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const at = nowSeconds();
+      const tookMs = (at - start) * 1000;
+      if (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        const problem =
+          code === "ENOENT"
+            ? "`ss` (iproute2) is not installed: TCP connections could not be read (install iproute2)"
+            : `\`ss ${SS_ARGS.join(" ")}\` failed: ${(String(stderr).trim() || err.message).split("\n")[0]}`;
+        resolve({ at, sockets: null, problem, tookMs });
+        return;
+      }
+      resolve({ at, sockets: parseSs(stdout), tookMs });
+    });
+  });
+}
