@@ -4,6 +4,7 @@ import { asciiCpuChart } from "./ascii-chart.js";
 import { cell, code, codeCell, fenced, shellQuote } from "./escape.js";
 import { ms, num, pct, share, table } from "./format.js";
 import { serverSeriesSections } from "./server-series-markdown.js";
+import { connectionsSection } from "./connections-markdown.js";
 
 export interface RunReportExtras {
   /** verdict lines in words, rendered at the top */
@@ -69,6 +70,7 @@ export function renderRunMarkdown(r: RunResult, extras: RunReportExtras = {}): s
     out.push(`Server counters: ${code(srv.metricsUrl)} could not be scraped at both ends of the window.`);
   }
 
+  out.push(...connectionsSection(r));
   out.push(`## CPU every ${r.window.intervalS} s`);
   out.push(intervalTable(r));
   out.push("## CPU over time");
