@@ -108,11 +108,6 @@ export class SyscallCounter {
 
   /** trees: measured process key → the pids of its tree members. */
   async start(trees: Map<string, number[]>, maxS: number): Promise<void> {
-    const pids = [...new Set([...trees.values()].flat())];
-    if (pids.length === 0) {
-      this.failure = "no live process to count syscalls for";
-      return;
-    }
     for (const [key, members] of trees) for (const pid of members) for (const tid of threadIds(pid)) this.tidKey.set(tid, key);
     const events = perfEvents();
     const args = ["stat", "-x,", "--per-thread", "-D", "1"];
@@ -121,7 +116,26 @@ export class SyscallCounter {
       args.push("-e", e.tracepoint);
       if (e.filter) args.push("--filter", e.filter);
     }
-    args.push("-p", pids.join(","), "--", "sleep", String(Math.ceil(maxS)));
+    // perf refuses the whole list when one pid has exited (a shell loop's short-lived child): retry with the live ones
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const pids = [...new Set([...trees.values()].flat())].filter((pid) => existsSync(`/proc/${pid}`));
+      if (pids.length === 0) {
+        this.failure = "no live process to count syscalls for";
+        return;
+      }
+      await this.attempt([...args, "-p", pids.join(","), "--", "sleep", String(Math.ceil(maxS))]);
+      if (!this.stderr.includes("Problems finding threads") || !Number.isNaN(this.enabledAt)) break;
+      this.failure = undefined;
+      this.stderr = "";
+    }
+    if (Number.isNaN(this.enabledAt) && !this.failure) {
+      this.failure = `perf did not start counting: ${firstProblemLine(this.stderr) ?? "no output within 5 s"}`;
+      await this.stop();
+    }
+  }
+
+  /** One start of perf: returns once it counts, has failed, or 5 s passed. */
+  private async attempt(args: string[]): Promise<void> {
     let child: ChildProcess;
     try {
       child = spawn("perf", args, { detached: true, stdio: ["ignore", "ignore", "pipe"] });
@@ -146,13 +160,9 @@ export class SyscallCounter {
         }
       });
     });
-    // perf attaches within tens of milliseconds; a perf that neither counts nor fails in 5 s is stopped.
+    // perf attaches within tens of milliseconds; a perf that neither counts nor fails in 5 s is stopped by start()
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, 5000).unref());
     await Promise.race([started, timeout]);
-    if (Number.isNaN(this.enabledAt) && !this.failure) {
-      this.failure = `perf did not start counting: ${firstProblemLine(this.stderr) ?? "no output within 5 s"}`;
-      await this.stop();
-    }
   }
 
   /**

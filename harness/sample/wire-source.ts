@@ -6,6 +6,7 @@
  * It reads the kernel only; ss and perf are our own children, the measured processes are never signalled.
  */
 import type { Sampler } from "./sampler.js";
+import { childrenMap, processTree } from "./proc.js";
 import { readWire, SS_SOURCE, type TcpSocket, type WireReading } from "./wire.js";
 import { classifySockets, readSocketInodes, readUnixSockets } from "./sockets.js";
 import { PERF_SOURCE, SyscallCounter, type SyscallCounts } from "./syscall-counter.js";
@@ -35,12 +36,7 @@ export class WireSource {
   async start(windowS: number): Promise<void> {
     this.startMark = await this.mark();
     process.once("exit", this.onExit);
-    const trees = new Map<string, number[]>();
-    for (const [key, track] of this.sampler.tracks) {
-      const snap = track.readings.at(-1)?.snap;
-      if (snap?.alive) trees.set(key, snap.members.map((m) => m.pid));
-    }
-    await this.counter.start(trees, windowS + PERF_MARGIN_S);
+    await this.counter.start(this.trees(), windowS + PERF_MARGIN_S);
   }
 
   /** At the window's last reading: read the sockets, then end the counting (its counts are collected by stop()). */
@@ -92,24 +88,40 @@ export class WireSource {
     return { counts: c.byKey.get(key) ?? null, coveredS: c.coveredS, problem: c.byKey.has(key) ? undefined : "the process was not running when counting started" };
   }
 
+  /**
+   * Each live tree's pids now: the sampler's last reading plus any descendant started since (a
+   * shell loop's short-lived curl holds the connection the readings must see).
+   */
+  private trees(): Map<string, number[]> {
+    const children = childrenMap();
+    const out = new Map<string, number[]>();
+    for (const [key, track] of this.sampler.tracks) {
+      const snap = track.readings.at(-1)?.snap;
+      if (snap?.alive) out.set(key, [...new Set([...snap.members.map((m) => m.pid), ...processTree(track.target.pid, children)])]);
+    }
+    return out;
+  }
+
   private async mark(): Promise<Mark> {
     const wire = await readWire();
     const byInode = new Map<number, TcpSocket>();
     for (const s of wire.sockets ?? []) if (s.inode > 0) byInode.set(s.inode, s);
     const unix = readUnixSockets();
-    const trees = new Map<string, TreeWireReading>();
+    const readings = new Map<string, TreeWireReading>();
     const procSyscalls = new Map<string, number>();
+    const trees = wire.sockets ? this.trees() : new Map<string, number[]>();
     for (const [key, track] of this.sampler.tracks) {
       const snap = track.readings.at(-1)?.snap;
       if (!snap?.alive) continue;
       procSyscalls.set(key, snap.io.syscr + snap.io.syscw);
-      if (!wire.sockets) continue;
-      const held = readSocketInodes(snap.members.map((m) => m.pid));
+      const pids = trees.get(key);
+      if (!pids) continue;
+      const held = readSocketInodes(pids);
       const c = classifySockets(held, byInode, unix);
       const notes = [...held.notes];
       if (!unix) notes.push("/proc/net/unix could not be read: unix-domain sockets are counted as other sockets");
-      trees.set(key, { at: wire.at, tcp: c.tcp, listening: c.listening, unix: c.unix, unixListening: c.unixListening, other: c.other, notes });
+      readings.set(key, { at: wire.at, tcp: c.tcp, listening: c.listening, unix: c.unix, unixListening: c.unixListening, other: c.other, notes });
     }
-    return { wire, trees, procSyscalls };
+    return { wire, trees: readings, procSyscalls };
   }
 }
