@@ -1,7 +1,8 @@
 /**
  * `harness attach`: measure processes that are already running, over a fixed window, with the same
- * sampler, analysis and report as `harness run`. It reads /proc (and optionally a Prometheus
- * endpoint) and nothing else: it never starts, signals or stops anything. A process that exits
+ * sampler, analysis and report as `harness run`. It reads /proc, the kernel's TCP counters (ss) and
+ * syscall counts (perf stat, our own child) and optionally a Prometheus endpoint: it never starts,
+ * signals or stops a measured process. A process that exits
  * during the window is marked in the result, and its figures cover the time it was alive.
  */
 import type { AttachTarget } from "./targets.js";
