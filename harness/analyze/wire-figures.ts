@@ -37,6 +37,8 @@ export interface ConnectionCounts {
   counts: Map<string, number> | null;
   coveredS: number;
   problem?: string;
+  /** what was left out of the counts */
+  note?: string;
 }
 
 const round = (v: number, digits = 2): number => {
@@ -205,6 +207,9 @@ export function syscallTypeFigures(counted: ConnectionCounts, source: string): S
   return {
     source,
     perS,
-    notes: ["connect counts IPv4/IPv6 connects (UDP ones too); accept and accept4 count successful calls only; every other syscall counts calls, failed ones included"],
+    notes: [
+      "connect counts IPv4/IPv6 connects (UDP ones too); accept and accept4 count successful calls only; every other syscall counts calls, failed ones included",
+      ...(counted.note ? [counted.note] : []),
+    ],
   };
 }

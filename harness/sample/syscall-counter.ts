@@ -14,6 +14,9 @@ import { nowSeconds } from "./tree-snapshot.js";
 
 export const PERF_SOURCE = "perf stat (syscalls tracepoints)";
 
+/** perf counters (file descriptors) opened at most: events x threads */
+const FD_BUDGET = 20_000;
+
 /** Counted syscalls: a short list, since every tracepoint costs on every call of that syscall. */
 export const COUNTED_SYSCALLS = [
   "sendto", "sendmsg", "write", "writev",
@@ -81,6 +84,8 @@ export interface SyscallCounts {
   /** seconds the counters covered (from perf's "Events enabled" to the stop) */
   coveredS: number;
   problem?: string;
+  /** what was left out (e.g. syscalls by type on a very large tree) */
+  note?: string;
 }
 
 /** The thread ids of a process (its /proc/<pid>/task entries); the pid alone when they cannot be read. */
@@ -105,11 +110,22 @@ export class SyscallCounter {
   private exited?: Promise<void>;
   private readonly tidKey = new Map<number, string>();
   private readonly names = new Map<string, string>();
+  private note?: string;
 
   /** trees: measured process key → the pids of its tree members. */
   async start(trees: Map<string, number[]>, maxS: number): Promise<void> {
     for (const [key, members] of trees) for (const pid of members) for (const tid of threadIds(pid)) this.tidKey.set(tid, key);
-    const events = perfEvents();
+    // perf opens one counter (a file descriptor) per event per thread: past the budget, connections only
+    let events = perfEvents();
+    const threads = this.tidKey.size;
+    if (threads * events.length > FD_BUDGET) {
+      events = events.filter((e) => CONNECTION_EVENTS.some((c) => c.tracepoint === e.tracepoint));
+      this.note = `${threads} threads: only connect and accept were counted (${FD_BUDGET.toLocaleString("en-US")} perf counters at most, one per event per thread)`;
+    }
+    if (threads * events.length > FD_BUDGET) {
+      this.failure = `${threads} threads: too many to count syscalls per thread (${FD_BUDGET.toLocaleString("en-US")} perf counters at most)`;
+      return;
+    }
     const args = ["stat", "-x,", "--per-thread", "-D", "1"];
     for (const e of events) {
       this.names.set(e.tracepoint, e.name);
@@ -205,7 +221,7 @@ export class SyscallCounter {
       const into = byKey.get(key) as Map<string, number>;
       for (const [name, n] of counts) into.set(name, (into.get(name) ?? 0) + n);
     }
-    return { byKey, coveredS: Math.max(0, this.stoppedAt - this.enabledAt) };
+    return { byKey, coveredS: Math.max(0, this.stoppedAt - this.enabledAt), note: this.note };
   }
 
   /** Synchronous last resort for an exiting harness: kill perf's group. */

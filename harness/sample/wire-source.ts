@@ -85,7 +85,7 @@ export class WireSource {
     if (perfTotal === 0 && procTotal >= 20) {
       return { counts: null, coveredS: 0, problem: `perf counted no syscall of the measured processes while /proc saw ${procTotal} read/write calls: this kernel's perf does not count attached (-p) processes` };
     }
-    return { counts: c.byKey.get(key) ?? null, coveredS: c.coveredS, problem: c.byKey.has(key) ? undefined : "the process was not running when counting started" };
+    return { counts: c.byKey.get(key) ?? null, coveredS: c.coveredS, problem: c.byKey.has(key) ? undefined : "the process was not running when counting started", note: c.note };
   }
 
   /**
