@@ -85,11 +85,12 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
       await sleep(Math.max(0, (at - nowSeconds()) * 1000), signal);
       if (signal.aborted) break;
       await tick();
-      if (k === 0) await wire.start(opts.durationS);
-      if (k === steps) await wire.end();
       if (k === 0 && opts.metricsUrl) metricsStart = await tryScrape(opts.metricsUrl, problems);
       if (k === steps && opts.metricsUrl) metricsEnd = await tryScrape(opts.metricsUrl, problems);
       measuredS = nowSeconds() - windowStart;
+      // after the figures above, so the wire's own time (perf attaching, ss) shifts none of them
+      if (k === 0) await wire.start(opts.durationS);
+      if (k === steps) await wire.end();
       opts.onTick?.({ phase: "window", secondsLeft: Math.max(0, windowEnd - nowSeconds()), cpuByRole: live() });
       if (goneAt.size === targets.length) {
         problems.push("every attached process exited: the measurement ended early");

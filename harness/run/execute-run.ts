@@ -137,8 +137,6 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
       await sleep(Math.max(0, (at - nowSeconds()) * 1000), signal);
       if (signal.aborted) break;
       await sampler.tick(nowSeconds());
-      if (k === 0) await wire.start(w.durationS);
-      if (k === steps) await wire.end();
       if (k === 0) await sampler.pidusageMark(w.durationS);
       if (k === steps) pidusageAtEnd = await sampler.pidusageMark(w.durationS);
       const scrapeAt = nowSeconds() - windowStart;
@@ -148,6 +146,9 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
       const scraped = k === 0 ? metricsStart : k === steps ? metricsEnd : metricsUrl && scrapeDue(k) ? await scrapeMetrics(metricsUrl).catch(() => undefined) : undefined;
       if (scraped) scrapes.push({ t: scrapeAt, samples: scraped });
       measuredS = nowSeconds() - windowStart;
+      // after the figures above, so the wire's own time (perf attaching, ss) shifts none of them
+      if (k === 0) await wire.start(w.durationS);
+      if (k === steps) await wire.end();
       opts.onTick?.({ phase: "window", secondsLeft: Math.max(0, windowEnd - nowSeconds()), cpuByRole: liveCpu(sampler, supervisor) });
     }
   } catch (err) {
