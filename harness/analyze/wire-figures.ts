@@ -22,6 +22,8 @@ export interface TreeWireReading {
   other: number;
   /** what this reading could not see (an unreadable fd table) */
   notes: string[];
+  /** how long the counters' reading took, ms: `at` is its middle, so it is uncertain by half of this */
+  tookMs?: number;
 }
 
 export interface WireInput {
@@ -166,6 +168,9 @@ export function wireFigures(self: WireInput, all: WireInput[], counted: Connecti
     connections.push(c);
     exchanges += c.roundTripsPerS * windowS;
   }
+  // the readings' times are uncertain by half their duration: say so when that is more than 2% of the window
+  const uncertainS = ((start.tookMs ?? 0) + (end.tookMs ?? 0)) / 2000;
+  if (windowS > 0 && uncertainS / windowS > 0.02) notes.push(`the counter readings took ${Math.round((start.tookMs ?? 0))} and ${Math.round(end.tookMs ?? 0)} ms (a loaded machine): rates over the ${round(windowS, 2)} s between them are uncertain by up to ±${Math.round((uncertainS / windowS) * 100)}%`);
   const closedEarly = start.tcp.filter((s) => !after.has(s.inode)).length;
   if (closedEarly > 0) notes.push(`${closedEarly} connection(s) open at the window's start closed before its end: their traffic after the start reading is not counted`);
   connections.sort((a, b) => b.roundTripsPerS - a.roundTripsPerS);

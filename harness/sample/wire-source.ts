@@ -120,7 +120,7 @@ export class WireSource {
       const c = classifySockets(held, byInode, unix);
       const notes = [...held.notes];
       if (!unix) notes.push("/proc/net/unix could not be read: unix-domain sockets are counted as other sockets");
-      readings.set(key, { at: wire.at, tcp: c.tcp, listening: c.listening, unix: c.unix, unixListening: c.unixListening, other: c.other, notes });
+      readings.set(key, { at: wire.at, tookMs: Math.round(wire.tookMs), tcp: c.tcp, listening: c.listening, unix: c.unix, unixListening: c.unixListening, other: c.other, notes });
     }
     return { wire, trees: readings, procSyscalls };
   }

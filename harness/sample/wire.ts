@@ -29,7 +29,11 @@ export interface TcpSocket {
 }
 
 export interface WireReading {
-  /** monotonic seconds */
+  /**
+   * monotonic seconds: the middle of the ss call. The kernel's counters are read at one moment
+   * inside it; spawning ss on a loaded machine can take 100+ ms, so the middle is the estimate
+   * with the smallest worst-case error (half of tookMs).
+   */
   at: number;
   /** null when the counters could not be read (ss missing or failing): then `problem` says why */
   sockets: TcpSocket[] | null;
@@ -96,8 +100,9 @@ export function readWire(timeoutMs = 5000): Promise<WireReading> {
   const start = nowSeconds();
   return new Promise((resolve) => {
     execFile("ss", SS_ARGS, { timeout: timeoutMs, maxBuffer: 256 * 1024 * 1024 }, (err, stdout, stderr) => {
-      const at = nowSeconds();
-      const tookMs = (at - start) * 1000;
+      const done = nowSeconds();
+      const at = (start + done) / 2;
+      const tookMs = (done - start) * 1000;
       if (err) {
         const code = (err as NodeJS.ErrnoException).code;
         const problem =
