@@ -2,7 +2,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { normalAddress, parseSs, splitAddress } from "../../harness/sample/wire.js";
+import { normalAddress, parseBracketed, parseSs, splitAddress } from "../../harness/sample/wire.js";
 import { classifySockets, parseProcNetUnix } from "../../harness/sample/sockets.js";
 import { parsePerfPerThread } from "../../harness/sample/syscall-counter.js";
 
@@ -40,6 +40,20 @@ describe("parseSs (ss -tanieHO, iproute2 6.1)", () => {
   it("skips a header and blank lines", () => {
     const text = "State Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n\n" + fixture("ss-all-states.txt");
     expect(parseSs(text)).toHaveLength(13);
+  });
+});
+
+describe("parseBracketed (bash's clock around ss)", () => {
+  it("takes the two times, ss's exit status and its output; accepts a comma decimal mark; refuses anything else", () => {
+    const ss = fixture("ss-all-states.txt").trimEnd();
+    const b = parseBracketed(`T 1796139898.732253\n${ss}\nT 1796139898.763764 0\n`)!;
+    expect(b.t0).toBe(1796139898.732253);
+    expect(b.t1 - b.t0).toBeCloseTo(0.031511, 5);
+    expect(b.rc).toBe(0);
+    expect(parseSs(b.body)).toHaveLength(13);
+    expect(parseBracketed("T 10,5\nT 10,75 127\n")).toMatchObject({ t0: 10.5, t1: 10.75, rc: 127, body: "" });
+    // bash < 5 has no $EPOCHREALTIME: the caller times the call itself
+    expect(parseBracketed("T \nLISTEN 0 1 a:1 b:*\nT  0\n")).toBeNull();
   });
 });
 
