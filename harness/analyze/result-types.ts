@@ -100,6 +100,10 @@ export interface WireFigures {
   connections: TcpConnectionFigures[];
   /** exchanges per second over every TCP connection, long-lived plus short-lived (at least one exchange each); null when unseen */
   roundTripsPerS: number | null;
+  /** connections opened and closed inside the window per second (connects + accepts not seen open at the end), each counted in roundTripsPerS as one exchange; null when they could not be counted */
+  shortLivedPerS?: number | null;
+  /** true when roundTripsPerS is a lower bound ("at least"): short-lived connections counted as one exchange each, or connections that could not be followed */
+  roundTripsAtLeast?: boolean;
   /** TCP connections this tree opened (connect) / accepted per second in the window; null when they could not be counted */
   connectsPerS: number | null;
   acceptsPerS: number | null;

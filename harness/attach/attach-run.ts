@@ -1,11 +1,13 @@
 /**
  * `harness attach`: measure processes that are already running, over a fixed window, with the same
- * sampler, analysis and report as `harness run`. It reads /proc (and optionally a Prometheus
- * endpoint) and nothing else: it never starts, signals or stops anything. A process that exits
+ * sampler, analysis and report as `harness run`. It reads /proc, the kernel's TCP counters (ss) and
+ * syscall counts (perf stat, our own child) and optionally a Prometheus endpoint: it never starts,
+ * signals or stops a measured process. A process that exits
  * during the window is marked in the result, and its figures cover the time it was alive.
  */
 import type { AttachTarget } from "./targets.js";
 import { Sampler } from "../sample/sampler.js";
+import { WireSource } from "../sample/wire-source.js";
 import { nowSeconds } from "../sample/tree-snapshot.js";
 import { tryScrape, type PromSample } from "../sample/prometheus.js";
 import { clockTicksPerSecond } from "../sample/proc.js";
@@ -36,6 +38,7 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
   const problems: string[] = [];
   const emit = opts.onEvent ?? (() => {});
   const sampler = new Sampler();
+  const wire = new WireSource(sampler);
   for (const t of targets) sampler.add(t.name, t.target);
   const goneAt = new Map<string, number>();
   let metricsStart: PromSample[] | undefined;
@@ -70,14 +73,19 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
   try {
     await clock.run({
       onWindowStart: async () => {
-        if (!opts.metricsUrl) return;
-        scrapeStartAt = nowSeconds();
-        metricsStart = await tryScrape(opts.metricsUrl, problems);
+        if (opts.metricsUrl) {
+          scrapeStartAt = nowSeconds();
+          metricsStart = await tryScrape(opts.metricsUrl, problems);
+        }
+        // after the figures above, so the wire's own time (perf attaching, ss) shifts none of them
+        await wire.start(opts.durationS);
       },
       onWindowEnd: async () => {
-        if (!opts.metricsUrl) return;
-        scrapeEndAt = nowSeconds();
-        metricsEnd = await tryScrape(opts.metricsUrl, problems);
+        if (opts.metricsUrl) {
+          scrapeEndAt = nowSeconds();
+          metricsEnd = await tryScrape(opts.metricsUrl, problems);
+        }
+        await wire.end();
       },
       afterReading: (phase) => {
         noteGone();
@@ -92,6 +100,7 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
   } finally {
     measuredS = clock.measuredS;
     opts.onTick?.({ phase: "stopping", secondsLeft: 0, cpuByRole: {} });
+    await wire.stop();
     sampler.close();
   }
 
@@ -112,7 +121,7 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
       exit: gone !== undefined ? { code: null, signal: null, atS: Math.round((gone - windowStart) * 10) / 10 } : undefined,
     };
     if (!track) throw new Error(`internal: no track for ${t.name}`);
-    return processFigures(track, meta, opts.durationS, intervalS, clk, problems);
+    return { ...processFigures(track, meta, opts.durationS, intervalS, clk, problems), ...wire.figures(t.name) };
   });
   problems.push(...sampler.problems());
   // the server's counters cover the span between its two scrapes, which is what its rates divide by

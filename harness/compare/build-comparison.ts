@@ -38,6 +38,12 @@ function fanout(r: RunResult): { notificationsPerEnqueue?: number; pollsTriggere
   return (r.server as { fanout?: { notificationsPerEnqueue?: number; pollsTriggeredPerEnqueue?: number; wastedWakeupsPerEnqueue?: number } | null }).fanout;
 }
 
+/** The busiest TCP connection's round trips/s (both ends see the same connection: the larger reading); undefined without wire evidence. */
+function busiestConnection(r: RunResult): number | undefined {
+  const rates = r.processes.flatMap((p) => p.wire?.connections.map((c) => c.roundTripsPerS) ?? []);
+  return r.processes.some((p) => p.wire?.source) ? Math.max(0, ...rates) : undefined;
+}
+
 export function figuresOf(runs: RunResult[]): ConditionFigures {
   const f = (pick: (r: RunResult) => number | null | undefined) => summarize(runs.map(pick));
   return {
@@ -58,6 +64,7 @@ export function figuresOf(runs: RunResult[]): ConditionFigures {
     notificationsPerEnqueue: f((r) => fanout(r)?.notificationsPerEnqueue),
     pollsTriggeredPerEnqueue: f((r) => fanout(r)?.pollsTriggeredPerEnqueue),
     wastedWakeupsPerEnqueue: f((r) => fanout(r)?.wastedWakeupsPerEnqueue),
+    busiestConnectionRoundTripsPerS: f(busiestConnection),
   };
 }
 

@@ -48,6 +48,8 @@ export interface ConditionFigures {
   pollsTriggeredPerEnqueue?: Summary | null;
   /** notifications that did not end in a claim, per enqueued job */
   wastedWakeupsPerEnqueue?: Summary | null;
+  /** round trips/s of the run's busiest TCP connection (wire evidence), when the results have it */
+  busiestConnectionRoundTripsPerS?: Summary | null;
 }
 
 export type FigureName = keyof ConditionFigures;

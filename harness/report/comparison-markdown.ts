@@ -147,21 +147,24 @@ export function beforeAfterTable(c: Comparison): string {
 
 /** One row per condition: the figures a strategy is judged by. */
 export function matrixTable(c: Comparison): string {
+  // the wire column only when some result has wire evidence (older results do not)
+  const wire = c.conditions.some((k) => k.figures.busiestConnectionRoundTripsPerS);
   return table(
-    ["Condition", "Server CPU", "Worker CPU", "Wake-ups/s", "Polls/s", "Empty polls", "Pickup p50", "Pickup p99", "Requests/day/worker", "Runs"],
+    ["Condition", "Server CPU", "Worker CPU", "Wake-ups/s", "Polls/s", ...(wire ? ["Round trips/s (busiest connection)"] : []), "Empty polls", "Pickup p50", "Pickup p99", "Requests/day/worker", "Runs"],
     c.conditions.map((k) => [
       cell(k.label),
       summaryCell(k.figures.serverCpu, fPct),
       summaryCell(k.figures.workerCpu, fPct),
       summaryCell(k.figures.wakeupsPerS, fNum),
       summaryCell(k.figures.pollsPerS, fNum),
+      ...(wire ? [summaryCell(k.figures.busiestConnectionRoundTripsPerS ?? null, fNum)] : []),
       summaryCell(k.figures.emptyPollShare, fShare),
       histogramCell(k.figures.pickupP50Ms, k.figures.pickupP50BucketMs),
       histogramCell(k.figures.pickupP99Ms, k.figures.pickupP99BucketMs),
       summaryCell(k.figures.requestsPerDayPerWorker, fDay),
       String(k.runs.length),
     ]),
-    ["l", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+    ["l", "r", "r", "r", "r", ...(wire ? (["r"] as const) : []), "r", "r", "r", "r", "r"],
   );
 }
 

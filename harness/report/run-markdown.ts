@@ -5,6 +5,7 @@ import { asciiCpuChart } from "./ascii-chart.js";
 import { cell, code, codeCell, fenced, shellQuote } from "./escape.js";
 import { latencyQuantiles, num, pct, share, table } from "./format.js";
 import { serverSeriesSections } from "./server-series-markdown.js";
+import { connectionsSection } from "./connections-markdown.js";
 
 export interface RunReportExtras {
   /** the verdicts rendered at the top (default: result.verdicts, else diagnosed from the result) */
@@ -70,6 +71,7 @@ export function renderRunMarkdown(r: RunResult, extras: RunReportExtras = {}): s
     out.push(`Server counters: ${code(srv.metricsUrl)} could not be scraped at both ends of the window.`);
   }
 
+  out.push(...connectionsSection(r));
   out.push(`## CPU every ${r.window.intervalS} s`);
   out.push(intervalTable(r));
   out.push("## CPU over time");

@@ -13,6 +13,7 @@ import { Sampler } from "../sample/sampler.js";
 import { detectCgroups, RunCgroups, type ProcessCgroup } from "../sample/cgroup.js";
 import { scrapeTimes, WindowDriver } from "./window.js";
 import { makeDirs } from "../util/make-dirs.js";
+import { WireSource } from "../sample/wire-source.js";
 import { nowSeconds } from "../sample/tree-snapshot.js";
 import { scrapeMetrics, tryScrape, type PromSample } from "../sample/prometheus.js";
 import { clockTicksPerSecond } from "../sample/proc.js";
@@ -89,6 +90,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   };
   opts.registerKill?.(() => supervisor.killAllNow());
   const sampler = new Sampler();
+  const wire = new WireSource(sampler);
   const clk = clockTicksPerSecond();
   const emit = opts.onEvent ?? (() => {});
   let windowStart = Number.NaN;
@@ -146,6 +148,8 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
           if (metricsStart) scrapes.push({ t: scrapeStartAt - windowStart, samples: metricsStart });
         }
         await sampler.pidusageMark(w.durationS);
+        // after the figures above, so the wire's own time (perf attaching, ss) shifts none of them
+        await wire.start(w.durationS);
       },
       onSample: async (p) => {
         // every sample in between too, for the series (a failed one is only a gap in it)
@@ -161,6 +165,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
           if (metricsEnd) scrapes.push({ t: scrapeEndAt - windowStart, samples: metricsEnd });
         }
         pidusageAtEnd = await sampler.pidusageMark(w.durationS);
+        await wire.end();
       },
       afterReading: live,
     });
@@ -174,6 +179,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     }
   } finally {
     opts.onTick?.({ phase: "stopping", secondsLeft: 0, cpuByRole: {} });
+    await wire.stop();
     measuredS = clock?.measuredS ?? 0;
     await supervisor.stopAll(opts.stopGraceMs);
     sampler.close();
@@ -204,7 +210,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     if (!track) return { ...meta, members: [], cpuPercent: 0, cpuSeconds: 0, wakeupsPerS: 0, syscallsPerS: 0, readBytesPerS: 0, writeBytesPerS: 0, rssMB: 0, samples: [], intervals: [] };
     const figures = processFigures(track, meta, w.durationS, intervalS, clk, problems);
     const check = pidusageAtEnd.get(p.spec.name);
-    return check === undefined ? figures : { ...figures, pidusageCpuPercent: Math.round(check * 100) / 100 };
+    return { ...(check === undefined ? figures : { ...figures, pidusageCpuPercent: Math.round(check * 100) / 100 }), ...wire.figures(p.spec.name) };
   });
   problems.push(...sampler.problems());
   // the server's counters cover the span between its two scrapes, which is what its rates divide by

@@ -1,0 +1,251 @@
+/**
+ * Syscalls by type, counted in the kernel for the measured trees: `perf stat` on syscall tracepoints,
+ * attached to the trees' threads (-p) over the window. It sees what no start/end reading can: the
+ * connections a process opens and closes within the window (an HTTP/1.0 client or server makes one
+ * per request), and how often it sends, receives, waits and sleeps.
+ *
+ * perf is our own child in its own process group, running `sleep <window + margin>` as its workload
+ * so that it ends by itself even if the harness is SIGKILLed; stop() interrupts that group (the
+ * Ctrl-C perf expects), after which perf prints its counts. The measured processes are never signalled.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { nowSeconds } from "./tree-snapshot.js";
+
+export const PERF_SOURCE = "perf stat (syscalls tracepoints)";
+
+/** perf counters (file descriptors) opened at most: events x threads */
+const FD_BUDGET = 20_000;
+
+/** Counted syscalls: a short list, since every tracepoint costs on every call of that syscall. */
+export const COUNTED_SYSCALLS = [
+  "sendto", "sendmsg", "write", "writev",
+  "recvfrom", "recvmsg", "read",
+  "epoll_wait", "epoll_pwait", "poll", "ppoll", "select",
+  "futex", "nanosleep", "clock_nanosleep",
+] as const;
+
+interface PerfEvent {
+  /** the name in SyscallTypeFigures.perS */
+  name: string;
+  tracepoint: string;
+  filter?: string;
+}
+
+/** connect to an IPv4/IPv6 address (sockaddr_in is 16 bytes, sockaddr_in6 28: a unix-socket connect is longer), and successful accepts. */
+export const CONNECTION_EVENTS: PerfEvent[] = [
+  { name: "connect", tracepoint: "syscalls:sys_enter_connect", filter: "addrlen == 16 || addrlen == 28" },
+  { name: "accept", tracepoint: "syscalls:sys_exit_accept", filter: "ret >= 0" },
+  { name: "accept4", tracepoint: "syscalls:sys_exit_accept4", filter: "ret >= 0" },
+];
+
+const TRACEFS = ["/sys/kernel/tracing/events/syscalls", "/sys/kernel/debug/tracing/events/syscalls"];
+
+/** The events this kernel has (a syscall missing on this architecture, e.g. select, is dropped); all of them when tracefs cannot be read. */
+export function perfEvents(): PerfEvent[] {
+  const all: PerfEvent[] = [...CONNECTION_EVENTS, ...COUNTED_SYSCALLS.map((s) => ({ name: s, tracepoint: `syscalls:sys_enter_${s}` }))];
+  for (const dir of TRACEFS) {
+    try {
+      const have = new Set(readdirSync(dir));
+      return all.filter((e) => have.has(e.tracepoint.slice("syscalls:".length)));
+    } catch {
+      // not mounted here or not readable: try the next, else keep the whole list
+    }
+  }
+  return all;
+}
+
+/** counts by thread id, by event name */
+export type ThreadCounts = Map<number, Map<string, number>>;
+
+/**
+ * Parse `perf stat -x, --per-thread` output: `comm-tid,count,unit,event,...`. The comm may itself
+ * contain '-' or ',' (so the tid is the last -digits before the count); other lines are skipped.
+ * Counts shown as `<not counted>` or `<not supported>` are left out.
+ */
+export function parsePerfPerThread(text: string, names: Map<string, string>): ThreadCounts {
+  const out: ThreadCounts = new Map();
+  for (const line of text.split("\n")) {
+    const m = /^(.*)-(\d+),(\d+|<not counted>|<not supported>),[^,]*,([^,]+),/.exec(line.trim());
+    if (!m) continue;
+    const tid = Number(m[2]);
+    const name = names.get(m[4] as string);
+    if (!name || !/^\d+$/.test(m[3] as string)) continue;
+    const byName = out.get(tid) ?? new Map<string, number>();
+    byName.set(name, (byName.get(name) ?? 0) + Number(m[3]));
+    out.set(tid, byName);
+  }
+  return out;
+}
+
+export interface SyscallCounts {
+  /** null when nothing could be counted: `problem` says why */
+  byKey: Map<string, Map<string, number>> | null;
+  /** seconds the counters covered (from perf's "Events enabled" to the stop) */
+  coveredS: number;
+  problem?: string;
+  /** what was left out (e.g. syscalls by type on a very large tree) */
+  note?: string;
+}
+
+/** The thread ids of a process (its /proc/<pid>/task entries); the pid alone when they cannot be read. */
+function threadIds(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).map(Number).filter((t) => t > 0);
+  } catch {
+    return [pid];
+  }
+}
+
+/**
+ * One perf stat over the window for every measured tree. start() returns once perf counts (or has
+ * failed); stop() ends it and returns the counts per measured process (by key).
+ */
+export class SyscallCounter {
+  private child?: ChildProcess;
+  private stderr = "";
+  private enabledAt = Number.NaN;
+  private stoppedAt = Number.NaN;
+  private failure?: string;
+  private exited?: Promise<void>;
+  private readonly tidKey = new Map<number, string>();
+  private readonly names = new Map<string, string>();
+  private note?: string;
+
+  /** trees: measured process key → the pids of its tree members. */
+  async start(trees: Map<string, number[]>, maxS: number): Promise<void> {
+    for (const [key, members] of trees) for (const pid of members) for (const tid of threadIds(pid)) this.tidKey.set(tid, key);
+    // perf opens one counter (a file descriptor) per event per thread: past the budget, connections only
+    let events = perfEvents();
+    const threads = this.tidKey.size;
+    if (threads * events.length > FD_BUDGET) {
+      events = events.filter((e) => CONNECTION_EVENTS.some((c) => c.tracepoint === e.tracepoint));
+      this.note = `${threads} threads: only connect and accept were counted (${FD_BUDGET.toLocaleString("en-US")} perf counters at most, one per event per thread)`;
+    }
+    if (threads * events.length > FD_BUDGET) {
+      this.failure = `${threads} threads: too many to count syscalls per thread (${FD_BUDGET.toLocaleString("en-US")} perf counters at most)`;
+      return;
+    }
+    const args = ["stat", "-x,", "--per-thread", "-D", "1"];
+    for (const e of events) {
+      this.names.set(e.tracepoint, e.name);
+      args.push("-e", e.tracepoint);
+      if (e.filter) args.push("--filter", e.filter);
+    }
+    // perf refuses the whole list when one pid has exited (a shell loop's short-lived child): retry with the live ones
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const pids = [...new Set([...trees.values()].flat())].filter((pid) => existsSync(`/proc/${pid}`));
+      if (pids.length === 0) {
+        this.failure = "no live process to count syscalls for";
+        return;
+      }
+      await this.attempt([...args, "-p", pids.join(","), "--", "sleep", String(Math.ceil(maxS))]);
+      if (!this.stderr.includes("Problems finding threads") || !Number.isNaN(this.enabledAt)) break;
+      this.failure = undefined;
+      this.stderr = "";
+    }
+    if (Number.isNaN(this.enabledAt) && !this.failure) {
+      this.failure = `perf did not start counting: ${firstProblemLine(this.stderr) ?? "no output within 5 s"}`;
+      await this.stop();
+    }
+  }
+
+  /** One start of perf: returns once it counts, has failed, or 5 s passed. */
+  private async attempt(args: string[]): Promise<void> {
+    let child: ChildProcess;
+    try {
+      child = spawn("perf", args, { detached: true, stdio: ["ignore", "ignore", "pipe"] });
+    } catch (err) {
+      this.failure = `perf could not be started: ${(err as Error).message}`;
+      return;
+    }
+    this.child = child;
+    this.exited = new Promise((resolve) => child.once("close", () => resolve()));
+    const started = new Promise<void>((resolve) => {
+      child.once("error", (err) => {
+        const code = (err as NodeJS.ErrnoException).code;
+        this.failure = code === "ENOENT" ? "perf is not installed (linux-perf / linux-tools): syscalls were not counted" : `perf could not be started: ${err.message}`;
+        resolve();
+      });
+      child.once("close", () => resolve());
+      child.stderr?.on("data", (c: Buffer) => {
+        this.stderr += c.toString();
+        if (Number.isNaN(this.enabledAt) && this.stderr.includes("Events enabled")) {
+          this.enabledAt = nowSeconds();
+          resolve();
+        }
+      });
+    });
+    // perf attaches within tens of milliseconds; a perf that neither counts nor fails in 5 s is stopped by start()
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 5000).unref());
+    await Promise.race([started, timeout]);
+  }
+
+  /**
+   * End the counting now without waiting: perf stops counting at the interrupt, then takes a while
+   * (hundreds of ms: it removes its tracepoints) to print, which stop() waits for.
+   */
+  interrupt(): void {
+    const child = this.child;
+    if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null || !Number.isNaN(this.stoppedAt)) return;
+    this.stoppedAt = nowSeconds();
+    signalGroup(child.pid, "SIGINT");
+  }
+
+  /** Stop perf (if it runs) and collect its counts. Safe to call twice; never leaves perf running. */
+  async stop(): Promise<SyscallCounts> {
+    const child = this.child;
+    this.interrupt();
+    if (child && child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      const done = await Promise.race([this.exited?.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3000).unref())]);
+      if (!done) {
+        signalGroup(child.pid, "SIGKILL");
+        await this.exited;
+        this.failure ??= "perf did not print its counts within 3 s of being stopped";
+      }
+    }
+    if (Number.isNaN(this.stoppedAt)) this.stoppedAt = nowSeconds();
+    if (this.failure) return { byKey: null, coveredS: 0, problem: this.failure };
+    if (Number.isNaN(this.enabledAt)) return { byKey: null, coveredS: 0, problem: "perf never started counting" };
+    const perThread = parsePerfPerThread(this.stderr, this.names);
+    if (perThread.size === 0) {
+      const why = firstProblemLine(this.stderr);
+      return { byKey: null, coveredS: 0, problem: `perf printed no counts${why ? `: ${why}` : ""}` };
+    }
+    const byKey = new Map<string, Map<string, number>>();
+    // every counted event starts at 0: a syscall perf counted no call of is a measured 0
+    for (const key of new Set(this.tidKey.values())) byKey.set(key, new Map([...new Set(this.names.values())].map((n) => [n, 0])));
+    for (const [tid, counts] of perThread) {
+      const key = this.tidKey.get(tid);
+      if (key === undefined) continue;
+      const into = byKey.get(key) as Map<string, number>;
+      for (const [name, n] of counts) into.set(name, (into.get(name) ?? 0) + n);
+    }
+    return { byKey, coveredS: Math.max(0, this.stoppedAt - this.enabledAt), note: this.note };
+  }
+
+  /** Synchronous last resort for an exiting harness: kill perf's group. */
+  killNow(): void {
+    const child = this.child;
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) signalGroup(child.pid, "SIGKILL");
+  }
+}
+
+function signalGroup(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+/** perf's first line that says what went wrong (permission, unknown event), for the note. */
+function firstProblemLine(stderr: string): string | undefined {
+  const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l && !/^Events (enabled|disabled)$/.test(l) && !/^sleep: /.test(l) && !/,/.test(l));
+  return lines[0];
+}
+
+/** Whether perf is on the PATH (for tests and notes). */
+export function perfOnPath(): boolean {
+  return (process.env.PATH ?? "").split(":").some((d) => d && existsSync(`${d}/perf`));
+}
