@@ -17,6 +17,7 @@ import { describeMachine } from "../analyze/machine.js";
 import { SCHEMA_VERSION, type Role, type RunResult } from "../analyze/result-types.js";
 import { scrapeTimes, WindowDriver } from "../run/window.js";
 import { toolVersion } from "../util/version.js";
+import { diagnose } from "../diagnose/diagnose.js";
 import type { TickView } from "../run/execute-run.js";
 
 export interface AttachOptions {
@@ -147,5 +148,7 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
     roles: summariseRoles(processes),
     server,
   };
+  // diagnosis: pure rules over the evidence just gathered (harness/diagnose); the exporters render it
+  result.verdicts = diagnose(result);
   return { result, exitCode: status === "ok" ? 0 : 1 };
 }

@@ -7,9 +7,9 @@ import { cpuLineChartSvg } from "./svg.js";
 import { diagnose } from "../diagnose/diagnose.js";
 
 /**
- * The pipeline's last steps: diagnosis (result.verdicts, when the caller has not set them), then the
- * exporters. Sets result.verdicts on the caller's object, so a terminal summary printed after this
- * shows the same verdicts as report.md and result.json.
+ * The exporters of one run. Runs and attaches diagnose their result when they build it; a result
+ * without verdicts (written before they existed) is diagnosed here, on the caller's object, so a
+ * terminal summary printed after this shows the same verdicts as report.md and result.json.
  */
 export function writeRunOutputs(outDir: string, result: RunResult, given: RunReportExtras = {}): void {
   result.verdicts ??= diagnose(result);

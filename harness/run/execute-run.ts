@@ -24,6 +24,7 @@ import { describeMachine } from "../analyze/machine.js";
 import { SCHEMA_VERSION, type RunResult, type Role } from "../analyze/result-types.js";
 import { fillPlaceholders } from "../scenario/plan.js";
 import { toolVersion } from "../util/version.js";
+import { diagnose } from "../diagnose/diagnose.js";
 
 export type Phase = "starting" | "warmup" | "window" | "stopping";
 
@@ -234,6 +235,8 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     roles: summariseRoles(processes),
     server: serverWithSeries,
   };
+  // diagnosis: pure rules over the evidence just gathered (harness/diagnose); the exporters render it
+  result.verdicts = diagnose(result);
   return { result, exitCode: status === "ok" ? 0 : 1 };
 }
 

@@ -27,8 +27,9 @@ afterEach(async () => {
   }
 });
 
-function start(cmd: string, args: string[], opts: { cwd?: string } = {}): ChildProcess {
-  const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ["ignore", "pipe", "ignore"], env: { ...process.env, PYTHONUNBUFFERED: "1" } });
+/** `read`: pipe stdout for waitFor; otherwise it is not piped at all (a pipe nobody reads fills up and blocks a chatty client such as redis-cli). */
+function start(cmd: string, args: string[], opts: { cwd?: string; read?: boolean } = {}): ChildProcess {
+  const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ["ignore", opts.read ? "pipe" : "ignore", "ignore"], env: { ...process.env, PYTHONUNBUFFERED: "1" } });
   started.push(child);
   return child;
 }
@@ -55,6 +56,8 @@ async function attach(named: Record<string, ChildProcess>, roles: Record<string,
   const r = await runHarness(args);
   expect(r.code, r.stderr).toBe(0);
   const result = JSON.parse(readFileSync(join(out, "result.json"), "utf8")) as RunResult;
+  // what the wire saw, printed when an assertion below fails
+  for (const p of result.processes) if (p.wire?.notes.length || p.syscallsByType?.notes.length) console.warn(`${p.name}: ${[...(p.wire?.notes ?? []), ...(p.syscallsByType?.notes ?? [])].join("; ")}`);
   return { result, verdicts: result.verdicts ?? [] };
 }
 
@@ -75,7 +78,7 @@ describe.skipIf(!WIRE)("verdicts from the wire", () => {
     const dir = tempDir();
     writeFileSync(join(dir, "job"), "{}");
     writeFileSync(join(dir, "client.py"), CLIENT);
-    const server = start("python3", ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1"], { cwd: dir });
+    const server = start("python3", ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1"], { cwd: dir, read: true });
     const port = (await waitFor(server, /port (\d+)/))[1] as string;
     const url = `http://127.0.0.1:${port}/job`;
     const tight = start("python3", [join(dir, "client.py"), url, "0"]);
@@ -96,7 +99,7 @@ describe.skipIf(!WIRE)("verdicts from the wire", () => {
 
   it("redis: the no-sleep pop loop is named, redis serves it, the blocking-pop client is not accused", async () => {
     const port = String(20_000 + Math.floor(Math.random() * 20_000));
-    const redis = start("redis-server", ["--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]);
+    const redis = start("redis-server", ["--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], { read: true });
     await waitFor(redis, /Ready to accept connections/);
     const naive = start("redis-cli", ["-p", port, "-r", "-1", "RPOP", "jobs"]);
     const blocker = start("redis-cli", ["-p", port, "-r", "-1", "BLPOP", "other", "2"]);
