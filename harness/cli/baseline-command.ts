@@ -13,7 +13,8 @@ import { figureValues, type ResultSet } from "../gate/result-set.js";
 import { median } from "../stats/summary.js";
 import { addRepeatedRunOptions } from "./options.js";
 import { timestamp } from "./run-command.js";
-import { collectResultSet, Interrupted, makeDirs, prepareWritableDir } from "./check-command.js";
+import { collectResultSet, Interrupted, prepareWritableDir } from "./check-command.js";
+import { makeDirs } from "../util/make-dirs.js";
 
 export interface BaselineSaveOptions {
   repeat: number;

@@ -5,8 +5,9 @@
  * Exit codes: 0 no regression (or not enough evidence), 1 regression (or not enough evidence with
  * --fail-on-inconclusive, or a run that failed), 2 bad usage or input.
  */
-import { accessSync, appendFileSync, constants, existsSync, mkdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { makeDirs } from "../util/make-dirs.js";
+import { accessSync, appendFileSync, constants } from "node:fs";
+import { join, resolve } from "node:path";
 import { InvalidArgumentError, type Command } from "commander";
 import { loadScenario } from "../scenario/load.js";
 import { RunError, UsageError } from "../util/errors.js";
@@ -92,22 +93,6 @@ export async function collectInterleaved(base: Condition, head: Condition, opts:
   }
   const command = harnessCommandLine();
   return { baseline: buildResultSet(runs.base, { command, overrides: base.set }), current: buildResultSet(runs.head, { command, overrides: head.set }) };
-}
-
-/**
- * mkdir -p one level at a time: Node 20's mkdirSync(recursive) spins forever on some paths under
- * /proc (e.g. /proc/nope/x), where a plain mkdir fails at once with ENOENT.
- */
-export function makeDirs(dir: string): void {
-  const missing: string[] = [];
-  let d = resolve(dir);
-  while (!existsSync(d)) {
-    missing.push(d);
-    const up = dirname(d);
-    if (up === d) break;
-    d = up;
-  }
-  for (const m of missing.reverse()) mkdirSync(m);
 }
 
 /** Create a folder and prove it writable before anything starts. */
