@@ -132,21 +132,36 @@ export class SyscallCounter {
       this.failure = `${threads} threads: too many to count syscalls per thread (${FD_BUDGET.toLocaleString("en-US")} perf counters at most)`;
       return;
     }
-    const args = ["stat", "-x,", "--per-thread", "-D", "1"];
-    for (const e of events) {
-      this.names.set(e.tracepoint, e.name);
-      args.push("-e", e.tracepoint);
-      if (e.filter) args.push("--filter", e.filter);
-    }
-    // perf refuses the whole list when one pid has exited (a shell loop's short-lived child): retry with the live ones
-    for (let attempt = 0; attempt < 3; attempt++) {
+    const argsFor = (filters: boolean): string[] => {
+      const args = ["stat", "-x,", "--per-thread", "-D", "1"];
+      for (const e of events) {
+        this.names.set(e.tracepoint, e.name);
+        args.push("-e", e.tracepoint);
+        if (filters && e.filter) args.push("--filter", e.filter);
+      }
+      return args;
+    };
+    // Threads come and go while perf opens its counters (a thread-per-request server makes one per
+    // connection). perf refuses the whole list when a pid has exited, and, when it has ignored a thread
+    // that vanished, it cannot set the events' filters ("failed to set filter"): retry with the live
+    // pids; after ATTEMPTS tries with filters, count once without them and say so.
+    const ATTEMPTS = 5;
+    for (let attempt = 0; attempt <= ATTEMPTS; attempt++) {
+      const filters = attempt < ATTEMPTS;
       const pids = [...new Set([...trees.values()].flat())].filter((pid) => existsSync(`/proc/${pid}`));
       if (pids.length === 0) {
         this.failure = "no live process to count syscalls for";
         return;
       }
-      await this.attempt([...args, "-p", pids.join(","), "--", "sleep", String(Math.ceil(maxS))]);
-      if (!this.stderr.includes("Problems finding threads") || !Number.isNaN(this.enabledAt)) break;
+      await this.attempt([...argsFor(filters), "-p", pids.join(","), "--", "sleep", String(Math.ceil(maxS))]);
+      if (!Number.isNaN(this.enabledAt)) {
+        if (!filters) {
+          const unfiltered = "connect and accept were counted without their filters (perf could not set them while threads came and went): connect counts every address family, accept its failed calls too";
+          this.note = this.note ? `${this.note}; ${unfiltered}` : unfiltered;
+        }
+        break;
+      }
+      if (!this.stderr.includes("Problems finding threads") && !this.stderr.includes("failed to set filter")) break;
       this.failure = undefined;
       this.stderr = "";
     }

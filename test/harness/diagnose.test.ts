@@ -93,6 +93,13 @@ describe("timers and wake-ups", () => {
     expect(v[0]?.missing[0]).toMatch(/voluntary wake-ups were not counted apart from preemptions/);
   });
 
+  it("does not call it a timer when connections opened and closed inside the window could not be counted", () => {
+    const v = diagnose(run([proc({ name: "t", cpu: 36, voluntary: 800, wire: wire([], { connectsPerS: null, acceptsPerS: null }) })]));
+    expect(v[0]).toMatchObject({ subject: "t", pattern: "wakeups-unexplained" });
+    expect(v[0]?.text).toMatch(/short-lived connections unknown: a timer, a spin loop or a poll that reconnects/);
+    expect(v[0]?.missing.join(" ")).toMatch(/could not be counted/);
+  });
+
   it("says its traffic is unknown when the wire could not be read, and notes unix sockets", () => {
     const noWire = diagnose(run([proc({ name: "t", cpu: 3, voluntary: 1000 })]));
     expect(noWire[0]).toMatchObject({ pattern: "wakeups-unexplained", text: "t: 1,000 wake-ups/s, 3.0% of a core, traffic unknown: a timer, a spin loop or a poll" });

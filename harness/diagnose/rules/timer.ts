@@ -20,7 +20,13 @@ export function timerVerdicts(ctx: RuleContext): Verdict[] {
     if (p.wire) {
       if (p.wire.totalRoundTripsPerS >= T.noTrafficMaxRoundTripsPerS) continue;
       if (p.wire.unixSockets > 0) missing.push(`${p.name}: ${p.wire.unixSockets} unix-domain sockets are open and their traffic cannot be seen on the wire: the wake-ups could come from them`);
-      out.push(verdict(p.name, "timer-wakeups", `${p.name}: ${fmtNum(p.wakeups.perS)} ${what} and no traffic${cpu}: a timer or spin loop, not a poll`, evidence, missing));
+      if (p.wire.connectsPerS === null) {
+        // no traffic on the connections seen open, but one opened and closed inside the window is invisible without connect/accept counts
+        missing.push(`${p.name}: connections opened and closed inside the window could not be counted (no syscall counts): a poll that reconnects for every request would look like this`);
+        out.push(verdict(p.name, "wakeups-unexplained", `${p.name}: ${fmtNum(p.wakeups.perS)} ${what}${cpu}, no traffic on its open connections, short-lived connections unknown: a timer, a spin loop or a poll that reconnects`, evidence, missing));
+      } else {
+        out.push(verdict(p.name, "timer-wakeups", `${p.name}: ${fmtNum(p.wakeups.perS)} ${what} and no traffic${cpu}: a timer or spin loop, not a poll`, evidence, missing));
+      }
     } else {
       missing.push(`${p.name}: ${p.wireMissing ?? "its traffic could not be seen"}: a poll cannot be told from a timer`);
       out.push(verdict(p.name, "wakeups-unexplained", `${p.name}: ${fmtNum(p.wakeups.perS)} ${what}${cpu}, traffic unknown: a timer, a spin loop or a poll`, evidence, missing));
