@@ -253,3 +253,14 @@ describe("connections", () => {
     expect(diagnose(r)[0]?.text).toMatch(/^w: tight poll loop: 2,000 round trips\/s to srv \(127\.0\.0\.1:9000\) on one connection/);
   });
 });
+
+describe("a server whose clients reconnect for every request", () => {
+  it("matches its short-lived connections to the measured clients that opened them, by count", () => {
+    const server = proc({ name: "httpd", role: "server", cpu: 70, voluntary: 2000, wire: wire([], { acceptsPerS: 805, connectsPerS: 0, roundTripsPerS: 805, shortLivedPerS: 805, roundTripsAtLeast: true }) });
+    const tight = proc({ name: "tight", cpu: 38, voluntary: 800, wire: wire([], { connectsPerS: 800, acceptsPerS: 0, roundTripsPerS: 800, shortLivedPerS: 800, roundTripsAtLeast: true }) });
+    const slow = proc({ name: "slow", cpu: 0.5, voluntary: 10, wire: wire([], { connectsPerS: 5, acceptsPerS: 0, roundTripsPerS: 5, shortLivedPerS: 5, roundTripsAtLeast: true }) });
+    const v = diagnose(run([server, tight, slow])).filter((x) => x.subject === "httpd");
+    expect(v[0]).toMatchObject({ pattern: "serving-clients", evidence: { topClient: "tight" } });
+    expect(String(v[0]?.evidence.source)).toMatch(/matched to measured clients by count/);
+  });
+});

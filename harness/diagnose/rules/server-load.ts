@@ -14,9 +14,21 @@ function drivers(ctx: RuleContext, p: ProcessEvidence): { byClient: [string, num
   if (p.wire && p.wire.servedRoundTripsPerS > 0) {
     const byClient = [...p.wire.servedByPeer.entries()].sort((a, b) => b[1] - a[1]);
     const seen = byClient.reduce((a, [, n]) => a + n, 0);
-    const unseen = p.wire.servedRoundTripsPerS - seen;
+    let unseen = p.wire.servedRoundTripsPerS - seen;
+    // Connections opened and closed inside the window have no peer on the wire; measured clients that
+    // opened that many short-lived connections are matched to them by count (the busiest first).
+    const shortClients = ctx.ev.processes
+      .filter((x) => x !== p && (x.wire?.shortLivedClientPerS ?? 0) > 0.5)
+      .sort((a, b) => (b.wire?.shortLivedClientPerS ?? 0) - (a.wire?.shortLivedClientPerS ?? 0));
+    for (const c of shortClients) {
+      if (unseen <= 0.5) break;
+      const n = Math.min(unseen, c.wire?.shortLivedClientPerS ?? 0);
+      byClient.push([c.name, n]);
+      unseen -= n;
+    }
+    byClient.sort((a, b) => b[1] - a[1]);
     if (unseen > 0.5) byClient.push(["short-lived connections from unmeasured clients", unseen]);
-    return { byClient, total: p.wire.servedRoundTripsPerS, unit: "round trips/s", source: "wire" };
+    return { byClient, total: p.wire.servedRoundTripsPerS, unit: "round trips/s", source: shortClients.length ? "wire (short-lived connections matched to measured clients by count)" : "wire" };
   }
   const s = ctx.ev.counters;
   if (p.countersServer && s && s.pollsPerS) {
