@@ -7,8 +7,7 @@
  * now the tick delta between two consecutive readings of the tree, which is what pidusage computes,
  * from the reading we take anyway (see bench/overhead.ts for the cost).
  */
-import pidusage from "pidusage";
-import { childrenMap, clockTicksPerSecond, hasChildrenFiles, releaseProcFiles } from "./proc.js";
+import { beginReadingRound, childrenMap, clockTicksPerSecond, endReadingRound, hasChildrenFiles, releaseProcFiles } from "./proc.js";
 import { snapshotTree, type MeasuredProcess, type TreeSnapshot } from "./tree-snapshot.js";
 import { TreeAccumulator, type TreeTotals } from "./tree-totals.js";
 import type { ProcessCgroup } from "./cgroup.js";
@@ -50,18 +49,24 @@ export class Sampler {
   readonly tracks = new Map<string, Track>();
   windowStart = Number.NaN;
   private readonly clk = clockTicksPerSecond();
+  private pidusageLoaded: { clear(): void } | undefined;
 
   add(key: string, target: MeasuredProcess, cgroup?: ProcessCgroup): void {
     this.tracks.set(key, { key, target, readings: [], cgroup, accumulator: new TreeAccumulator(this.clk), problems: [] });
   }
 
-  /** Take one reading of every track, stamped relative to the window start (monotonic seconds). */
+  /**
+   * Take one reading of every track, stamped relative to the window start (monotonic seconds).
+   * Readings in between skip the reads of threads that did not run (proc.ts readTasks); the marked
+   * start and end readings read every file, so the window's figures are exact.
+   */
   async tick(now: number, mark?: ReadingMark): Promise<void> {
     // Without children files (an unusual kernel), one scan of /proc per tick serves every track.
     const children = hasChildrenFiles() ? undefined : childrenMap();
     const t = Number.isNaN(this.windowStart) ? Number.NEGATIVE_INFINITY : now - this.windowStart;
+    beginReadingRound();
     for (const track of this.tracks.values()) {
-      const snap = snapshotTree(track.target, children, true);
+      const snap = snapshotTree(track.target, children, true, mark !== undefined);
       // at the window's start, a member forked before its root was moved into the cgroup joins it
       if (mark === "start" && track.cgroup && snap.alive) for (const m of snap.members) if (m.state !== "Z") track.cgroup.move(m.pid);
       const cgroupUsec = track.cgroup?.usageUsec();
@@ -82,6 +87,7 @@ export class Sampler {
       }
       track.readings.push(reading);
     }
+    endReadingRound();
   }
 
   /** Every track's problems, one sentence each. */
@@ -97,6 +103,9 @@ export class Sampler {
    */
   async pidusageMark(windowS: number): Promise<Map<string, number>> {
     const out = new Map<string, number>();
+    // loaded here, not at start-up: `harness attach` never calls it
+    const { default: pidusage } = await import("pidusage");
+    this.pidusageLoaded = pidusage;
     for (const track of this.tracks.values()) {
       try {
         // history must outlive the window, or the end reading falls back to the process's life
@@ -111,7 +120,7 @@ export class Sampler {
 
   /** Close the /proc files kept open between ticks. */
   close(): void {
-    pidusage.clear();
+    this.pidusageLoaded?.clear();
     releaseProcFiles();
   }
 }

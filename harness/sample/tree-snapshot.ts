@@ -55,8 +55,12 @@ export function identify(pid: number): MeasuredProcess | undefined {
  * One reading of the tree. With `children` (a map from one scan of /proc) the tree comes from it;
  * without, descendants are found through each member's /proc/<pid>/task/<tid>/children files, which
  * costs reads per member instead of a read of every process on the machine.
+ *
+ * `keep` (the sampler's periodic readings) keeps files open and skips the reads of threads that were
+ * not scheduled since the last reading (proc.ts readTasks); `full` reads everything anyway, for the
+ * window's marked start and end readings.
  */
-export function snapshotTree(target: MeasuredProcess, children?: Map<number, number[]>, keep = false): TreeSnapshot {
+export function snapshotTree(target: MeasuredProcess, children?: Map<number, number[]>, keep = false, full = false): TreeSnapshot {
   const at = nowSeconds();
   const uptimeS = readUptimeSeconds();
   const root = readStat(target.pid, keep);
@@ -67,14 +71,21 @@ export function snapshotTree(target: MeasuredProcess, children?: Map<number, num
   const map = walkFiles ? undefined : (children ?? childrenMap());
   const pending = map ? processTree(target.pid, map) : [target.pid];
   const seen = new Set<number>();
+  const parentOf = new ParentLinks();
   while (pending.length > 0) {
     const pid = pending.shift() as number;
     if (seen.has(pid)) continue;
     seen.add(pid);
     const st = pid === target.pid ? root : readStat(pid, keep);
     if (!st) continue; // gone (reaped) between the listing and this read
-    const tasks = readTasks(pid, st.numThreads, keep, walkFiles);
-    if (walkFiles) pending.push(...(tasks?.children ?? []));
+    // A child remembered from a thread that has not run since is checked against its parent: a pid
+    // reused by another program has another parent (or this parent ran, and its list was read anew).
+    if (pid !== target.pid && map === undefined && !parentOf.has(pid, st.ppid)) continue;
+    const tasks = readTasks(pid, st.numThreads, st.startTicks, { keep, withChildren: walkFiles, full });
+    if (walkFiles) for (const c of tasks?.children ?? []) {
+      pending.push(c);
+      parentOf.add(c, pid);
+    }
     snap.members.push({
       pid,
       ppid: st.ppid,
@@ -84,9 +95,22 @@ export function snapshotTree(target: MeasuredProcess, children?: Map<number, num
       ownTicks: st.ownTicks,
       childTicks: st.childTicks,
       threads: tasks?.threads,
-      io: readIo(pid, keep),
+      io: readIo(pid, keep, tasks !== undefined && !tasks.ran && !full),
       rssPages: st.rssPages,
     });
   }
   return snap;
+}
+
+/** Which parents listed a pid as their child in this reading (a pid can be listed by two during a reparenting). */
+class ParentLinks {
+  private readonly links = new Map<number, number[]>();
+  add(child: number, parent: number): void {
+    const l = this.links.get(child);
+    if (l) l.push(parent);
+    else this.links.set(child, [parent]);
+  }
+  has(child: number, parent: number): boolean {
+    return this.links.get(child)?.includes(parent) ?? false;
+  }
 }
