@@ -51,9 +51,12 @@ function readAll(fd: number, position: number | null): number {
  * file open for the next read (for files read every tick). Parsing the bytes in place (below) spares
  * a string per file, which is most of Node's own cost per read.
  */
+let lastReadKept = false;
+
 export function readProcBytes(path: string, keep = false): number | undefined {
   procReads++;
   const open = kept.get(path);
+  lastReadKept = open !== undefined;
   if (open !== undefined) {
     try {
       return readAll(open, 0);
@@ -311,6 +314,9 @@ interface ProcessTasks {
   round: number;
   /** /proc/<pid>/io at the last read */
   io?: ProcIo;
+  /** /proc/<pid>/stat and the threads at the last read */
+  stat?: ProcStat;
+  tasks?: TaskReading;
 }
 
 const taskCache = new Map<number, ProcessTasks>();
@@ -340,14 +346,16 @@ export function endReadingRound(): void {
  * status): ns on a CPU and times scheduled in. Either changes whenever the thread executed; both are
  * 0 when the kernel keeps no scheduler statistics ("0 0 0"). undefined when unreadable.
  */
-const sched = { runNs: 0, runs: 0 };
-function readSchedstat(path: string, keep: boolean): typeof sched | undefined {
+interface Sched {
+  runNs: number;
+  runs: number;
+}
+function readSchedstat(path: string, keep: boolean): Sched | undefined {
   const n = readProcBytes(path, keep);
   if (n === undefined) return undefined;
+  const sched: Sched = { runNs: 0, runs: 0 };
   let field = 0;
   let v = 0;
-  sched.runNs = 0;
-  sched.runs = 0;
   for (let i = 0; i <= n; i++) {
     const c = i < n ? (scratch[i] as number) : SPACE;
     if (c >= ZERO && c <= ZERO + 9) v = v * 10 + (c - ZERO);
@@ -391,7 +399,7 @@ function numbersIn(n: number, out: number[]): void {
  *   member (subreaper), found at the member's next run; `full` readings (the window's start and
  *   end) read everything.
  */
-export function readTasks(pid: number, numThreads = 0, startTicks = 0, opts: ReadTasksOptions = {}): TaskReading | undefined {
+export function readTasks(pid: number, numThreads = 0, startTicks = 0, opts: ReadTasksOptions = {}, pre?: Map<string, Sched>): TaskReading | undefined {
   const keep = opts.keep ?? false;
   const withChildren = opts.withChildren ?? true;
   let cache = keep ? taskCache.get(pid) : undefined;
@@ -405,11 +413,16 @@ export function readTasks(pid: number, numThreads = 0, startTicks = 0, opts: Rea
   }
   if (cache) cache.round = round;
   const useList = !opts.full && cache?.tids !== undefined && cache.tids.length === numThreads;
-  const first = readThreads(pid, numThreads, cache, useList, opts.full ?? false, keep, withChildren);
-  if (first === undefined || first !== "retry") return first;
-  // a thread of the remembered list is gone: list the threads again and read them all
-  const second = readThreads(pid, numThreads, cache, false, opts.full ?? false, keep, withChildren);
-  return second === "retry" ? undefined : second;
+  const first = readThreads(pid, numThreads, cache, useList, opts.full ?? false, keep, withChildren, useList ? pre : undefined);
+  let out: TaskReading | undefined;
+  if (first !== "retry") out = first;
+  else {
+    // a thread of the remembered list is gone: list the threads again and read them all
+    const second = readThreads(pid, numThreads, cache, false, opts.full ?? false, keep, withChildren, undefined);
+    out = second === "retry" ? undefined : second;
+  }
+  if (cache) cache.tasks = out;
+  return out;
 }
 
 function readThreads(
@@ -420,6 +433,7 @@ function readThreads(
   full: boolean,
   keep: boolean,
   withChildren: boolean,
+  pre: Map<string, Sched> | undefined,
 ): TaskReading | "retry" | undefined {
   let tids: string[];
   if (useList && cache?.tids) tids = cache.tids;
@@ -438,7 +452,7 @@ function readThreads(
     let runNs = 0;
     let runs = 0;
     if (cache) {
-      const r = readSchedstat(`${base}schedstat`, keep);
+      const r = pre?.get(tid) ?? readSchedstat(`${base}schedstat`, keep);
       if (r === undefined) {
         if (useList) return "retry";
         continue; // the thread exited between the listing and its read
@@ -480,6 +494,56 @@ function readThreads(
     for (const t of cache.threads.keys()) if (!seen.has(t)) cache.threads.delete(t);
   }
   return out;
+}
+
+/** One process's stat, threads and I/O, from one reading. */
+export interface ProcessReading {
+  stat: ProcStat;
+  /** undefined when the task folder could not be read */
+  tasks?: TaskReading;
+  /** undefined when unreadable */
+  io?: ProcIo;
+}
+
+/**
+ * Read one process: stat, threads (readTasks) and io. A kept reading of a process none of whose
+ * threads executed since the last one (every thread's schedstat, read through a file kept open since,
+ * unchanged) reads nothing more: its CPU, switches, children, I/O and state cannot have changed, and
+ * a kept file fails once its thread is gone, so it cannot be another program under a reused pid. Its
+ * resident size is then the last one read (memory can be reclaimed from a sleeping process). `full`
+ * reads everything. undefined when the process is gone.
+ */
+export function readProcess(pid: number, opts: ReadTasksOptions = {}): ProcessReading | undefined {
+  const keep = opts.keep ?? false;
+  const cache = keep ? taskCache.get(pid) : undefined;
+  let pre: Map<string, Sched> | undefined;
+  if (cache && !opts.full && cache.stat && cache.tasks && cache.tids) {
+    pre = new Map();
+    let quiet = true;
+    for (const tid of cache.tids) {
+      const r = readSchedstat(`/proc/${pid}/task/${tid}/schedstat`, keep);
+      if (r === undefined) {
+        quiet = false;
+        pre = undefined; // a thread is gone: list them again
+        break;
+      }
+      pre.set(tid, r);
+      const prev = cache.threads.get(tid);
+      if (!lastReadKept || !prev || (r.runNs === 0 && r.runs === 0) || prev.runNs !== r.runNs || prev.runs !== r.runs) quiet = false;
+    }
+    if (quiet) {
+      cache.round = round;
+      const tasks: TaskReading = { threads: cache.tasks.threads, children: opts.withChildren === false ? [] : cache.tasks.children, ran: false };
+      return { stat: cache.stat, tasks, io: cache.io && { ...cache.io } };
+    }
+  }
+  const stat = readStat(pid, keep);
+  if (!stat) return undefined;
+  const tasks = readTasks(pid, stat.numThreads, stat.startTicks, opts, pre);
+  const io = readIo(pid, keep, tasks !== undefined && !tasks.ran && !opts.full);
+  const after = keep ? taskCache.get(pid) : undefined;
+  if (after) after.stat = stat;
+  return { stat, tasks, io };
 }
 
 let childrenFiles: boolean | undefined;

@@ -7,7 +7,7 @@
  * now the tick delta between two consecutive readings of the tree, which is what pidusage computes,
  * from the reading we take anyway (see bench/overhead.ts for the cost).
  */
-import { beginReadingRound, childrenMap, clockTicksPerSecond, endReadingRound, hasChildrenFiles, releaseProcFiles } from "./proc.js";
+import { beginReadingRound, childrenMap, clockTicksPerSecond, endReadingRound, hasChildrenFiles, readUptimeSeconds, releaseProcFiles } from "./proc.js";
 import { snapshotTree, type MeasuredProcess, type TreeSnapshot } from "./tree-snapshot.js";
 import { TreeAccumulator, type TreeTotals } from "./tree-totals.js";
 import type { ProcessCgroup } from "./cgroup.js";
@@ -65,8 +65,10 @@ export class Sampler {
     const children = hasChildrenFiles() ? undefined : childrenMap();
     const t = Number.isNaN(this.windowStart) ? Number.NEGATIVE_INFINITY : now - this.windowStart;
     beginReadingRound();
+    // one clock read for every track: taken before any of them, it counts whole only members born after it
+    const uptimeS = readUptimeSeconds();
     for (const track of this.tracks.values()) {
-      const snap = snapshotTree(track.target, children, true, mark !== undefined);
+      const snap = snapshotTree(track.target, children, true, mark !== undefined, uptimeS);
       // at the window's start, a member forked before its root was moved into the cgroup joins it
       if (mark === "start" && track.cgroup && snap.alive) for (const m of snap.members) if (m.state !== "Z") track.cgroup.move(m.pid);
       const cgroupUsec = track.cgroup?.usageUsec();
