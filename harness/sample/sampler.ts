@@ -7,6 +7,7 @@
  * now the tick delta between two consecutive readings of the tree, which is what pidusage computes,
  * from the reading we take anyway (see bench/overhead.ts for the cost).
  */
+import { setFlagsFromString } from "node:v8";
 import { beginReadingRound, childrenMap, clockTicksPerSecond, endReadingRound, hasChildrenFiles, readUptimeSeconds, releaseProcFiles } from "./proc.js";
 import { snapshotTree, type MeasuredProcess, type TreeSnapshot } from "./tree-snapshot.js";
 import { TreeAccumulator, type TreeTotals } from "./tree-totals.js";
@@ -45,11 +46,33 @@ export interface Track {
   problems: string[];
 }
 
+/**
+ * V8's memory reducer runs full garbage collections about 8 s after start (and later) in a process
+ * that allocates little, to hand memory back: 40–50 ms of CPU in the middle of a measuring window at
+ * 100 processes, most of the harness's own cost over a 20 s window (bench/harness-cost-findings.md).
+ * The sampler's process keeps its readings to the end anyway, so there is little to hand back. The
+ * flag is read when the reducer's timer fires, so setting it here, before the window, is in time.
+ */
+let reducerOff = false;
+function memoryReducerOff(): void {
+  if (reducerOff) return;
+  reducerOff = true;
+  try {
+    setFlagsFromString("--no-memory-reducer");
+  } catch {
+    // an engine without the flag: the collections stay, and cost what they cost
+  }
+}
+
 export class Sampler {
   readonly tracks = new Map<string, Track>();
   windowStart = Number.NaN;
   private readonly clk = clockTicksPerSecond();
   private pidusageLoaded: { clear(): void } | undefined;
+
+  constructor() {
+    memoryReducerOff();
+  }
 
   add(key: string, target: MeasuredProcess, cgroup?: ProcessCgroup): void {
     this.tracks.set(key, { key, target, readings: [], cgroup, accumulator: new TreeAccumulator(this.clk), problems: [] });
