@@ -47,20 +47,27 @@ export interface Track {
 }
 
 /**
- * V8's memory reducer runs full garbage collections about 8 s after start (and later) in a process
- * that allocates little, to hand memory back: 40–50 ms of CPU in the middle of a measuring window at
- * 100 processes, most of the harness's own cost over a 20 s window (bench/harness-cost-findings.md).
- * The sampler's process keeps its readings to the end anyway, so there is little to hand back. The
- * flag is read when the reducer's timer fires, so setting it here, before the window, is in time.
+ * Two V8 settings for the sampling process, which runs a little JavaScript once a second for the whole
+ * window (bench/results/harness-cost.md; per-thread schedstat of `harness attach` on 100 idle
+ * `sleep`s, 3-11 s and 11-19 s after start, one run each, load 0.6-1.4):
+ * - no optimizing compiler (TurboFan): it kept compiling the sampler's functions on V8's worker
+ *   threads through a 20 s window (1.64% then 0.92% of a core with it, 0.68% then 0.32% without),
+ *   and the main thread's own time stayed the same (about 3 ms a second either way);
+ * - no memory reducer: its full collections about 8 s after start (40-44 ms of main thread in cpu
+ *   profiles at 100 processes, 16-19 ms with it off) hand back memory the sampler keeps anyway.
+ * Both are read when V8 decides (to optimize a function, when the reducer's timer fires), so setting
+ * them here, before the window, is in time. An engine without them ignores or refuses them.
  */
-let reducerOff = false;
-function memoryReducerOff(): void {
-  if (reducerOff) return;
-  reducerOff = true;
-  try {
-    setFlagsFromString("--no-memory-reducer");
-  } catch {
-    // an engine without the flag: the collections stay, and cost what they cost
+let enginePrepared = false;
+function prepareEngine(): void {
+  if (enginePrepared) return;
+  enginePrepared = true;
+  for (const flag of ["--no-opt", "--no-memory-reducer"]) {
+    try {
+      setFlagsFromString(flag);
+    } catch {
+      // not this engine's flag: it keeps its default
+    }
   }
 }
 
@@ -71,7 +78,7 @@ export class Sampler {
   private pidusageLoaded: { clear(): void } | undefined;
 
   constructor() {
-    memoryReducerOff();
+    prepareEngine();
   }
 
   add(key: string, target: MeasuredProcess, cgroup?: ProcessCgroup): void {
