@@ -2,6 +2,7 @@
  * Scrape and parse the Prometheus text exposition format. Hand-written (about 50 lines) because the
  * parsers on npm are unmaintained; we need only samples with labels, not HELP/TYPE metadata.
  */
+import { request } from "node:http";
 export interface PromSample {
   name: string;
   labels: Record<string, string>;
@@ -44,9 +45,39 @@ export function parsePrometheusText(text: string): PromSample[] {
 }
 
 export async function scrapeMetrics(url: string, timeoutMs = 5000): Promise<PromSample[]> {
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-  if (!res.ok) throw new Error(`GET ${url} answered ${res.status}`);
-  return parsePrometheusText(await res.text());
+  if (new URL(url).protocol !== "http:") {
+    // https and the rest: fetch (its first call loads undici, tens of ms, once)
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) throw new Error(`GET ${url} answered ${res.status}`);
+    return parsePrometheusText(await res.text());
+  }
+  return parsePrometheusText(await httpGet(url, timeoutMs));
+}
+
+/**
+ * GET over plain http with node:http: fetch would load undici into the harness at the first scrape
+ * (63–72 ms of CPU, bench/harness-cost-findings.md). The global agent keeps the connection alive
+ * between scrapes, as fetch does. Redirects are not followed (a /metrics endpoint does not redirect).
+ */
+function httpGet(url: string, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: "GET", headers: { accept: "text/plain" } }, (res) => {
+      const status = res.statusCode ?? 0;
+      if (status < 200 || status > 299) {
+        res.resume();
+        reject(new Error(`GET ${url} answered ${status}`));
+        return;
+      }
+      res.setEncoding("utf8");
+      let body = "";
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolve(body));
+      res.on("error", reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`GET ${url} timed out after ${timeoutMs} ms`)));
+    req.on("error", reject);
+    req.end();
+  });
 }
 
 /** A scrape that records its failure in `problems` instead of throwing. */

@@ -7,8 +7,8 @@
  * now the tick delta between two consecutive readings of the tree, which is what pidusage computes,
  * from the reading we take anyway (see bench/overhead.ts for the cost).
  */
-import pidusage from "pidusage";
-import { childrenMap, clockTicksPerSecond, hasChildrenFiles, releaseProcFiles } from "./proc.js";
+import { setFlagsFromString } from "node:v8";
+import { beginReadingRound, childrenMap, clockTicksPerSecond, endReadingRound, hasChildrenFiles, readUptimeSeconds, releaseProcFiles } from "./proc.js";
 import { snapshotTree, type MeasuredProcess, type TreeSnapshot } from "./tree-snapshot.js";
 import { TreeAccumulator, type TreeTotals } from "./tree-totals.js";
 import type { ProcessCgroup } from "./cgroup.js";
@@ -46,22 +46,59 @@ export interface Track {
   problems: string[];
 }
 
+/**
+ * Two V8 settings for the sampling process, which runs a little JavaScript once a second for the whole
+ * window (bench/results/harness-cost.md; per-thread schedstat of `harness attach` on 100 idle
+ * `sleep`s, 3-11 s and 11-19 s after start, one run each, load 0.6-1.4):
+ * - no optimizing compiler (TurboFan): it kept compiling the sampler's functions on V8's worker
+ *   threads through a 20 s window (1.64% then 0.92% of a core with it, 0.68% then 0.32% without),
+ *   and the main thread's own time stayed the same (about 3 ms a second either way);
+ * - no memory reducer: its full collections about 8 s after start (40-44 ms of main thread in cpu
+ *   profiles at 100 processes, 16-19 ms with it off) hand back memory the sampler keeps anyway.
+ * Both are read when V8 decides (to optimize a function, when the reducer's timer fires), so setting
+ * them here, before the window, is in time. An engine without them ignores or refuses them.
+ */
+let enginePrepared = false;
+function prepareEngine(): void {
+  if (enginePrepared) return;
+  enginePrepared = true;
+  for (const flag of ["--no-opt", "--no-memory-reducer"]) {
+    try {
+      setFlagsFromString(flag);
+    } catch {
+      // not this engine's flag: it keeps its default
+    }
+  }
+}
+
 export class Sampler {
   readonly tracks = new Map<string, Track>();
   windowStart = Number.NaN;
   private readonly clk = clockTicksPerSecond();
+  private pidusageLoaded: { clear(): void } | undefined;
+
+  constructor() {
+    prepareEngine();
+  }
 
   add(key: string, target: MeasuredProcess, cgroup?: ProcessCgroup): void {
     this.tracks.set(key, { key, target, readings: [], cgroup, accumulator: new TreeAccumulator(this.clk), problems: [] });
   }
 
-  /** Take one reading of every track, stamped relative to the window start (monotonic seconds). */
+  /**
+   * Take one reading of every track, stamped relative to the window start (monotonic seconds).
+   * Readings in between skip the reads of threads that did not run (proc.ts readTasks); the marked
+   * start and end readings read every file, so the window's figures are exact.
+   */
   async tick(now: number, mark?: ReadingMark): Promise<void> {
     // Without children files (an unusual kernel), one scan of /proc per tick serves every track.
     const children = hasChildrenFiles() ? undefined : childrenMap();
     const t = Number.isNaN(this.windowStart) ? Number.NEGATIVE_INFINITY : now - this.windowStart;
+    beginReadingRound();
+    // one clock read for every track: taken before any of them, it counts whole only members born after it
+    const uptimeS = readUptimeSeconds();
     for (const track of this.tracks.values()) {
-      const snap = snapshotTree(track.target, children, true);
+      const snap = snapshotTree(track.target, children, true, mark !== undefined, uptimeS);
       // at the window's start, a member forked before its root was moved into the cgroup joins it
       if (mark === "start" && track.cgroup && snap.alive) for (const m of snap.members) if (m.state !== "Z") track.cgroup.move(m.pid);
       const cgroupUsec = track.cgroup?.usageUsec();
@@ -82,6 +119,7 @@ export class Sampler {
       }
       track.readings.push(reading);
     }
+    endReadingRound();
   }
 
   /** Every track's problems, one sentence each. */
@@ -97,6 +135,9 @@ export class Sampler {
    */
   async pidusageMark(windowS: number): Promise<Map<string, number>> {
     const out = new Map<string, number>();
+    // loaded here, not at start-up: `harness attach` never calls it
+    const { default: pidusage } = await import("pidusage");
+    this.pidusageLoaded = pidusage;
     for (const track of this.tracks.values()) {
       try {
         // history must outlive the window, or the end reading falls back to the process's life
@@ -111,7 +152,7 @@ export class Sampler {
 
   /** Close the /proc files kept open between ticks. */
   close(): void {
-    pidusage.clear();
+    this.pidusageLoaded?.clear();
     releaseProcFiles();
   }
 }

@@ -79,3 +79,29 @@ jobs_polls_total{worker="b",result="empty"} 900
     expect(counterIncrease(start, gone, "jobs_polls_total")).toEqual({ increase: 400, reset: false, vanished: 2 });
   });
 });
+
+describe("scrapeMetrics over node:http", () => {
+  it("reads a /metrics page, keeps the connection, and reports a status that is not 2xx", async () => {
+    const { createServer } = await import("node:http");
+    const { scrapeMetrics } = await import("../../harness/sample/prometheus.js");
+    const sockets = new Set<unknown>();
+    const server = createServer((req, res) => {
+      if (req.url === "/missing") {
+        res.writeHead(404).end("no");
+        return;
+      }
+      res.writeHead(200, { "content-type": "text/plain" }).end("# TYPE polls_total counter\npolls_total{result=\"empty\"} 7\n");
+    });
+    server.on("connection", (s) => sockets.add(s));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as { port: number }).port;
+    try {
+      for (let i = 0; i < 3; i++) expect(sumMetric(await scrapeMetrics(`http://127.0.0.1:${port}/metrics`), "polls_total", { result: "empty" })).toBe(7);
+      expect(sockets.size).toBe(1); // one kept-alive connection for the three scrapes
+      await expect(scrapeMetrics(`http://127.0.0.1:${port}/missing`)).rejects.toThrow(/answered 404/);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    }
+  });
+});
