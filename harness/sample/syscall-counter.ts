@@ -4,7 +4,7 @@
  * connections a process opens and closes within the window (an HTTP/1.0 client or server makes one
  * per request), and how often it sends, receives, waits and sleeps.
  *
- * perf is our own child in its own process group, running `sleep <window + margin>` as its workload
+ * perf is our own child in its own process group, running `timeout <window + margin> cat` (reading a pipe from the harness) as its workload
  * so that it ends by itself even if the harness is SIGKILLed; stop() interrupts that group (the
  * Ctrl-C perf expects), after which perf prints its counts. The measured processes are never signalled.
  */
@@ -153,7 +153,9 @@ export class SyscallCounter {
         this.failure = "no live process to count syscalls for";
         return;
       }
-      await this.attempt([...argsFor(filters), "-p", pids.join(","), "--", "sleep", String(Math.ceil(maxS))]);
+      // perf counts for as long as its workload runs: `cat` on a pipe from this process, which ends
+      // when the harness does (SIGKILL included: the kernel closes the pipe), bounded by `timeout`
+      await this.attempt([...argsFor(filters), "-p", pids.join(","), "--", "timeout", "--foreground", String(Math.ceil(maxS)), "cat"]);
       if (!Number.isNaN(this.enabledAt)) {
         if (!filters) {
           const unfiltered = "connect and accept were counted without their filters (perf could not set them while threads came and went): connect counts every address family, accept its failed calls too";
@@ -175,7 +177,8 @@ export class SyscallCounter {
   private async attempt(args: string[]): Promise<void> {
     let child: ChildProcess;
     try {
-      child = spawn("perf", args, { detached: true, stdio: ["ignore", "ignore", "pipe"] });
+      // stdin stays open (never ended): its close is the workload's cue that the harness is gone
+      child = spawn("perf", args, { detached: true, stdio: ["pipe", "ignore", "pipe"] });
     } catch (err) {
       this.failure = `perf could not be started: ${(err as Error).message}`;
       return;
@@ -262,7 +265,7 @@ function signalGroup(pid: number, sig: NodeJS.Signals): void {
 
 /** perf's first line that says what went wrong (permission, unknown event), for the note. */
 function firstProblemLine(stderr: string): string | undefined {
-  const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l && !/^Events (enabled|disabled)$/.test(l) && !/^sleep: /.test(l) && !/,/.test(l));
+  const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l && !/^Events (enabled|disabled)$/.test(l) && !/^(sleep|timeout|cat): /.test(l) && !/,/.test(l));
   return lines[0];
 }
 
