@@ -116,7 +116,12 @@ export function renderRunMarkdown(r: RunResult, extras: RunReportExtras = {}): s
       "- **CPU** is the window's mean in percent of one core (the unit of `ps %cpu`; 200% is both cores of a 2-core machine), between the window's marked start and end readings: from the tree's own cgroup where the harness started it in one (`cpuSource` in result.json), else utime+stime (plus reaped children's) from `/proc/<pid>/stat` for the process and every descendant, members that exit keeping their last-seen ticks.",
       `- **CPU every ${r.window.intervalS} s** uses the same tick counts at interval boundaries; the chart uses the tick delta between consecutive readings (±1% per 1-second sample at a 10 ms tick).`,
       "- **Wake-ups/s** are voluntary context switches (one block, one wake-up) summed over every thread (`/proc/<pid>/task/*/status`); **preempted/s** are the involuntary ones (other load took the core); **syscalls/s** are read+write syscalls from `/proc/<pid>/io`.",
-      "- **Polls, empty polls, claims and pickup latency** come from the server's Prometheus endpoint, scraped at the window's start and end; a counter that went down (the server restarted) gives no rate. Latency quantiles come from histogram buckets: each is an estimate (≈) inside the bucket shown, and one in the top (+Inf) bucket is only known to be above its lower edge.",
+      r.server.scraped
+        ? "- **Polls, empty polls, claims and pickup latency** come from the server's Prometheus endpoint, scraped at the window's start and end; a counter that went down (the server restarted) gives no rate. Latency quantiles come from histogram buckets: each is an estimate (≈) inside the bucket shown, and one in the top (+Inf) bucket is only known to be above its lower edge."
+        : "- **No poll counters**: no Prometheus endpoint was scraped, so polls, empty polls and pickup latency could not be seen; the poll figures are null, not 0.",
+      ...(r.processes.some((p) => p.wire)
+        ? ["- **Connections** come from the kernel's per-socket TCP counters (sock_diag `tcp_info`, read with `ss`) at the window's start and end: round trips/s = the smaller of data segments in and out per second; connections opened and closed inside the window from `connect`/`accept` counts (perf), one exchange each."]
+        : []),
       ...crossCheck(r),
     ].join("\n"),
   );

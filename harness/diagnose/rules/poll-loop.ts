@@ -123,7 +123,7 @@ function wireVerdict(ctx: RuleContext, p: ProcessEvidence): Verdict | null {
   }
   if (rate >= T.tooOftenMinRoundTripsPerS) {
     ctx.explained.add(p.name);
-    return verdict(p.name, "polls-too-often", `${p.name}: polls too often: every ${fmtEvery(rate)} (${rt} ${where}${cpu}${answers}): a sleep this short is still a busy poll`, evidence, missing);
+    return verdict(p.name, "polls-too-often", `${p.name}: polls too often: every ${fmtEvery(rate)} (${rt} ${where}${cpu}${answers}): a gap this short (a short sleep, or none and slow answers) is still a busy poll`, evidence, missing);
   }
   return verdict(p.name, "periodic-poll", `${p.name}: polls every ${fmtEvery(rate)} (${rt}, ${fmtNum(rate * 86_400, 0)} requests/day) ${where}`.trimEnd(), evidence, missing);
 }
