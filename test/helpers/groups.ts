@@ -19,3 +19,13 @@ export function trackGroups(): (cmd: string, args: string[]) => ChildProcess {
     return c;
   };
 }
+
+/** Whether a pid is running (signal 0: no signal is sent). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

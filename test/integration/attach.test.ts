@@ -9,6 +9,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { RunResult } from "../../harness/analyze/result-types.js";
 import { clockTicksPerSecond } from "../../harness/sample/proc.js";
 import { ROOT, runHarness, tempDir } from "../helpers/cli.js";
+import { alive } from "../helpers/groups.js";
 
 const started: ChildProcess[] = [];
 
@@ -16,15 +17,6 @@ function startNode(code: string): ChildProcess {
   const child = spawn(process.execPath, ["-e", code], { stdio: "ignore" });
   started.push(child);
   return child;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 afterEach(async () => {

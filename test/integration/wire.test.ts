@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { ProcessResult, RunResult } from "../../harness/analyze/result-types.js";
 import { ROOT, runHarness, tempDir } from "../helpers/cli.js";
+import { alive } from "../helpers/groups.js";
 
 const programs = join(ROOT, "test", "fixtures", "wire", "programs");
 const started: ChildProcess[] = [];
@@ -34,15 +35,6 @@ afterAll(async () => {
     await gone;
   }
 });
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const load = (dir: string): RunResult => JSON.parse(readFileSync(join(dir, "result.json"), "utf8")) as RunResult;
 const proc = (r: RunResult, name: string): ProcessResult => r.processes.find((p) => p.name === name) as ProcessResult;
