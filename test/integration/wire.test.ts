@@ -126,6 +126,45 @@ describe("wire evidence (harness attach)", () => {
     expect(report).toMatch(/\| fetcher \| short-lived connections \|/);
   });
 
+  it("counts an HTTP/2 client's requests on its one multiplexed connection, agreeing with the server's own count", async () => {
+    const server = start(process.execPath, [join(programs, "h2_server.mjs")], true);
+    const counts: [number, number][] = [];
+    const port = await new Promise<number>((resolve, reject) => {
+      let text = "";
+      server.stdout!.on("data", (c: Buffer) => {
+        text += c.toString();
+        const lines = text.split("\n");
+        text = lines.pop() ?? "";
+        for (const l of lines) {
+          const m = /^listening on (\d+)/.exec(l);
+          if (m) resolve(Number(m[1]));
+          const [t, n] = l.split(" ").map(Number);
+          if (t && n !== undefined && !m) counts.push([t, n]);
+        }
+      });
+      server.once("exit", () => reject(new Error(`h2_server.mjs exited: ${text}`)));
+    });
+    const client = start(process.execPath, [join(programs, "h2_client.mjs"), String(port)]);
+    await new Promise((r) => setTimeout(r, 700));
+    const out = tempDir();
+    const r = await runHarness(["attach", "--pid", String(server.pid), "--role", `${server.pid}=server`, "--name", `${server.pid}=h2server`, "--pid", String(client.pid), "--name", `${client.pid}=h2client`, "--duration", "4", "--warmup", "1", "--out", out]);
+    expect(r.code, r.stderr).toBe(0);
+    const result = load(out);
+    const [from, to] = windowOf(result);
+    const inside = counts.filter(([t]) => t >= from && t <= to);
+    const first = inside[0];
+    const last = inside.at(-1);
+    expect(first && last && last[0] > first[0]).toBe(true);
+    const served = (last![1] - first![1]) / (last![0] - first![0]);
+    expect(served).toBeGreaterThan(50);
+    const c = proc(result, "h2client").wire!;
+    console.log(`http/2: server answered ${served.toFixed(1)}/s; wire: client ${c.roundTripsPerS}/s`);
+    expect(c.connections).toHaveLength(1);
+    expect(c.connections[0]).toMatchObject({ peer: "h2server", side: "client" });
+    expect(ratio(c.roundTripsPerS!, served)).toBeGreaterThan(0.9);
+    expect(ratio(c.roundTripsPerS!, served)).toBeLessThan(1.1);
+  });
+
   it("follows a keep-alive Node client's one connection to a Python HTTP/1.1 server, naming both ends", async () => {
     const { child: server, port, times } = await startHttpServer(true);
     const client = start(process.execPath, [join(programs, "keepalive_client.mjs"), String(port)]);
