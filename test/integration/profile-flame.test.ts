@@ -27,7 +27,10 @@ function idleShare(s: SummaryFile, process: string): number {
   return s.artifacts.find((a) => a.process === process)?.summary?.categories.find((c) => c.category === "idle")?.share ?? Number.NaN;
 }
 
-describe("harness run --profile flame", () => {
+// Known flake, not understood yet: in 2 of 6 full-suite runs on the shared 2-core VM one run's worker
+// profile held only start-up frames (its V8 log cut short), once for tight-loop, once for
+// fixed-backoff; alone the file passes. One retry, so a real regression (which fails every time) still fails.
+describe("harness run --profile flame", { retry: 1 }, () => {
   it("tight-loop: a flamegraph per Node process, the worker's poll loop in the tables, the tight-loop verdict", async () => {
     const out = tempDir();
     const r = await runHarness(["run", "tight-loop", "--profile", "flame", "--duration", "3", "--warmup", "3", "--quiet", "--out", out]);
