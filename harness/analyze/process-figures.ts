@@ -146,10 +146,16 @@ export function summariseRoles(processes: ProcessResult[]): Partial<Record<Role,
     const r = (out[p.role] ??= { count: 0, cpuPercent: 0, wakeupsPerS: 0, voluntaryWakeupsPerS: 0, involuntaryWakeupsPerS: 0, syscallsPerS: 0 });
     r.count += 1;
     r.cpuPercent = round(r.cpuPercent + p.cpuPercent, 3);
-    r.wakeupsPerS = round(r.wakeupsPerS + p.wakeupsPerS, 1);
-    r.voluntaryWakeupsPerS = round((r.voluntaryWakeupsPerS ?? 0) + (p.voluntaryWakeupsPerS ?? p.wakeupsPerS), 1);
-    r.involuntaryWakeupsPerS = round((r.involuntaryWakeupsPerS ?? 0) + (p.involuntaryWakeupsPerS ?? 0), 1);
-    r.syscallsPerS = round(r.syscallsPerS + p.syscallsPerS, 1);
+    // a figure one process could not see makes the role's sum unknown (null), never a partial sum
+    const add = (a: number | null | undefined, b: number | null | undefined): number | null => (a === null || a === undefined || b === null || b === undefined ? null : round(a + b, 1));
+    r.wakeupsPerS = add(r.wakeupsPerS, p.wakeupsPerS);
+    const vol = add(r.voluntaryWakeupsPerS, p.voluntaryWakeupsPerS ?? p.wakeupsPerS);
+    const invol = add(r.involuntaryWakeupsPerS, p.involuntaryWakeupsPerS ?? (p.wakeupsPerS === null ? null : 0));
+    if (vol === null) delete r.voluntaryWakeupsPerS;
+    else r.voluntaryWakeupsPerS = vol;
+    if (invol === null) delete r.involuntaryWakeupsPerS;
+    else r.involuntaryWakeupsPerS = invol;
+    r.syscallsPerS = add(r.syscallsPerS, p.syscallsPerS);
   }
   return out;
 }

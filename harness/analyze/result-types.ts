@@ -16,7 +16,8 @@ export interface IntervalFigure {
   /** end of the interval, seconds since the window started */
   t: number;
   cpuPercent: number;
-  wakeupsPerS: number;
+  /** null when the source cannot see context switches */
+  wakeupsPerS: number | null;
 }
 
 export interface ProcessResult {
@@ -30,11 +31,15 @@ export interface ProcessResult {
   /** the window's mean, percent of one core (the unit of `ps %cpu`), over the whole tree */
   cpuPercent: number;
   cpuSeconds: number;
-  wakeupsPerS: number;
-  syscallsPerS: number;
-  readBytesPerS: number;
-  writeBytesPerS: number;
-  rssMB: number;
+  /** null when the source cannot see context switches (cAdvisor, a collector without them): never 0 */
+  wakeupsPerS: number | null;
+  /** null when the source cannot count syscalls (every Prometheus source): never 0 */
+  syscallsPerS: number | null;
+  /** bytes through read/write syscalls (/proc rchar/wchar); null when the source cannot see them */
+  readBytesPerS: number | null;
+  writeBytesPerS: number | null;
+  /** null when the source gives no resident memory */
+  rssMB: number | null;
   samples: Sample[];
   /**
    * pidusage's own mean over the window for the root process only (not its children): an
@@ -61,6 +66,10 @@ export interface ProcessResult {
   wire?: WireFigures;
   /** syscalls by type per second over the window, counted in the kernel (perf tracepoints) */
   syscallsByType?: SyscallTypeFigures;
+  /** the host (Prometheus `instance` label) when the figures came from a Prometheus server */
+  instance?: string;
+  /** processes in the group at the window's end, when the source counts them (process-exporter's num_procs); null when it does not */
+  processCount?: number | null;
   /** set when the process exited before the window ended */
   exit?: { code: number | null; signal: string | null; atS: number };
   log: string;
@@ -142,11 +151,12 @@ export interface Verdict {
 export interface RoleSummary {
   count: number;
   cpuPercent: number;
-  /** the voluntary rate (as ProcessResult.wakeupsPerS) */
-  wakeupsPerS: number;
+  /** the voluntary rate (as ProcessResult.wakeupsPerS); null when some process's could not be seen */
+  wakeupsPerS: number | null;
   voluntaryWakeupsPerS?: number;
   involuntaryWakeupsPerS?: number;
-  syscallsPerS: number;
+  /** null when some process's could not be counted */
+  syscallsPerS: number | null;
 }
 
 /** The edges of a histogram bucket, in ms: what a histogram-derived figure is known to lie between. */
@@ -286,4 +296,38 @@ export interface RunResult {
   server: ServerFigures;
   /** the diagnosis (harness/diagnose), most specific first: the verdicts report.md and the terminal print */
   verdicts?: Verdict[];
+  /** set when the figures came from a Prometheus server (`harness attach --prometheus`) instead of the local /proc */
+  prometheus?: PrometheusSourceFigures;
+}
+
+/** Where a result read from a Prometheus server came from, what its data allowed, and what it cost. */
+export interface PrometheusSourceFigures {
+  url: string;
+  /** the exporter whose series were read: "process-exporter", "otel" or "cadvisor" */
+  source: string;
+  /** the user's label matchers (--match), or null */
+  match: string | null;
+  /** the labels that name one process (group and host) */
+  by: string[];
+  /** the window, ISO times and unix seconds */
+  from: string;
+  to: string;
+  fromUnix: number;
+  toUnix: number;
+  /** the median time between two samples: no figure is finer than this (a 15 s scrape gives no 1 s samples) */
+  resolutionS: number | null;
+  /** queries sent and the seconds they took (the cost of this attach on the Prometheus server) */
+  queries: number;
+  querySeconds: number;
+  /** figures the source cannot give (null in result.json), one sentence each */
+  unavailable: string[];
+  /** counter resets, scrape gaps, missing series, a resolution coarser than the window: one sentence each */
+  notes: string[];
+  /** per host (the `instance` label) and for the whole fleet: CPU in percent of one core */
+  hosts: { instance: string; processes: number; cpuPercent: number }[];
+  fleet: { hosts: number; processes: number; cpuPercent: number };
+  /** per process group across hosts */
+  groups: { group: string; instances: number; cpuPercent: number; meanCpuPercent: number }[];
+  /** the application's poll counter (metricsMap polls) per label set: requests per day at the window's rate */
+  requests: { key: string; pollsPerS: number; requestsPerDay: number }[];
 }

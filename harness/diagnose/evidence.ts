@@ -133,7 +133,7 @@ export function wireEvidence(p: ProcessResult, windowS: number): WireEvidence | 
 
 export function wakeupsOf(p: ProcessResult): Wakeups | null {
   if (typeof p.voluntaryWakeupsPerS === "number") return { perS: p.voluntaryWakeupsPerS, kind: "voluntary" };
-  if (p.samples.length === 0) return null;
+  if (p.samples.length === 0 || p.wakeupsPerS === null) return null;
   return { perS: p.wakeupsPerS, kind: "all" };
 }
 

@@ -49,7 +49,7 @@ export const FIGURES: Record<FigureName, FigureInfo> = {
 export type RunFigures = Record<FigureName, number | null>;
 
 /** Voluntary context switches per second when the sampler split them, else all switches. */
-export function voluntaryWakeups(p: ProcessResult): number {
+export function voluntaryWakeups(p: ProcessResult): number | null {
   return p.voluntaryWakeupsPerS ?? p.wakeupsPerS;
 }
 
@@ -93,7 +93,7 @@ export function extractFigures(r: RunResult): RunFigures {
   return {
     pollsPerSPerWorker: polls,
     emptyPollsPerS: r.server.scraped ? emptyPolls : null,
-    wakeupsPerS: measured.length ? measured.reduce((s, p) => s + voluntaryWakeups(p), 0) : null,
+    wakeupsPerS: measured.length && measured.every((p) => voluntaryWakeups(p) !== null) ? measured.reduce((s, p) => s + (voluntaryWakeups(p) ?? 0), 0) : null,
     roundTripsPerS: server?.wire?.roundTripsPerS ?? null,
     serverCpuMsPerPoll: cpuMsPerPoll(serverCpu, r.server.scraped ? r.server.pollsPerS : null),
     workerCpuMsPerPoll: busiest ? cpuMsPerPoll(busiest.cpuPercent, polls) : workers.length === 1 ? cpuMsPerPoll((workers[0] as ProcessResult).cpuPercent, polls) : null,

@@ -6,6 +6,7 @@ import { cell, code, codeCell, fenced, shellQuote } from "./escape.js";
 import { latencyQuantiles, num, pct, share, table } from "./format.js";
 import { serverSeriesSections } from "./server-series-markdown.js";
 import { connectionsSection } from "./connections-markdown.js";
+import { prometheusMethodLines, prometheusSections } from "./prometheus-markdown.js";
 
 export interface RunReportExtras {
   /** the verdicts rendered at the top (default: result.verdicts, else diagnosed from the result) */
@@ -34,6 +35,7 @@ export function renderRunMarkdown(r: RunResult, extras: RunReportExtras = {}): s
 
   out.push("## Summary");
   out.push(summaryTable(r));
+  out.push(...prometheusSections(r));
   const srv = r.server;
   if (srv.scraped) {
     const lines = [
@@ -102,7 +104,7 @@ export function renderRunMarkdown(r: RunResult, extras: RunReportExtras = {}): s
       r.processes.map((p) => [
         p.role,
         cell(p.name),
-        String(p.pid),
+        p.pid === 0 && p.instance !== undefined ? "–" : String(p.pid),
         codeCell(shellQuote(p.command)),
         cell(p.members.map((m) => `${m.comm}(${m.pid})`).join(", ") || "–"),
         p.log ? `[${cell(p.name)}.log](${encodeURI(p.log)})` : "–",
@@ -112,20 +114,33 @@ export function renderRunMarkdown(r: RunResult, extras: RunReportExtras = {}): s
   );
   out.push("## How these numbers were measured");
   out.push(
-    [
+    (r.prometheus ? [...prometheusMethodLines(r), ...serverMethodLine(r)] : [
       "- **CPU** is the window's mean in percent of one core (the unit of `ps %cpu`; 200% is both cores of a 2-core machine), between the window's marked start and end readings: from the tree's own cgroup where the harness started it in one (`cpuSource` in result.json), else utime+stime (plus reaped children's) from `/proc/<pid>/stat` for the process and every descendant, members that exit keeping their last-seen ticks.",
       `- **CPU every ${r.window.intervalS} s** uses the same tick counts at interval boundaries; the chart uses the tick delta between consecutive readings (±1% per 1-second sample at a 10 ms tick).`,
       "- **Wake-ups/s** are voluntary context switches (one block, one wake-up) summed over every thread (`/proc/<pid>/task/*/status`); **preempted/s** are the involuntary ones (other load took the core); **syscalls/s** are read+write syscalls from `/proc/<pid>/io`.",
-      r.server.scraped
-        ? "- **Polls, empty polls, claims and pickup latency** come from the server's Prometheus endpoint, scraped at the window's start and end; a counter that went down (the server restarted) gives no rate. Latency quantiles come from histogram buckets: each is an estimate (≈) inside the bucket shown, and one in the top (+Inf) bucket is only known to be above its lower edge."
-        : "- **No poll counters**: no Prometheus endpoint was scraped, so polls, empty polls and pickup latency could not be seen; the poll figures are null, not 0.",
+      ...serverMethodLine(r),
       ...(r.processes.some((p) => p.wire)
         ? ["- **Connections** come from the kernel's per-socket TCP counters (sock_diag `tcp_info`, read with `ss`) at the window's start and end: round trips/s = the smaller of data segments in and out per second; connections opened and closed inside the window from `connect`/`accept` counts (perf), one exchange each."]
         : []),
       ...crossCheck(r),
-    ].join("\n"),
+    ]).join("\n"),
   );
   return out.join("\n\n") + "\n";
+}
+
+function serverMethodLine(r: RunResult): string[] {
+  if (r.prometheus) {
+    return [
+      r.server.scraped
+        ? "- **Polls, empty polls, claims and pickup latency** come from the application's counters in the same Prometheus server (the metricsMap selectors), the increase between the scrapes nearest the window's edges; a counter reset is counted as Prometheus increase() does and named in the notes."
+        : "- **No poll counters**: none of the application's counters (the reference names or the --metrics-map selectors) had series in Prometheus over the window; the poll figures are null, not 0.",
+    ];
+  }
+  return [
+    r.server.scraped
+      ? "- **Polls, empty polls, claims and pickup latency** come from the server's Prometheus endpoint, scraped at the window's start and end; a counter that went down (the server restarted) gives no rate. Latency quantiles come from histogram buckets: each is an estimate (≈) inside the bucket shown, and one in the top (+Inf) bucket is only known to be above its lower edge."
+      : "- **No poll counters**: no Prometheus endpoint was scraped, so polls, empty polls and pickup latency could not be seen; the poll figures are null, not 0.",
+  ];
 }
 
 /** pidusage's window mean next to ours, for processes with no children: the same /proc counters, so an arithmetic check only. */
@@ -163,7 +178,8 @@ function summaryTable(r: RunResult): string {
 }
 
 /** Voluntary and involuntary switches per second; a result from before the split has only their sum. */
-function wakeCells(x: { wakeupsPerS: number; voluntaryWakeupsPerS?: number; involuntaryWakeupsPerS?: number }): [string, string] {
+function wakeCells(x: { wakeupsPerS: number | null; voluntaryWakeupsPerS?: number; involuntaryWakeupsPerS?: number }): [string, string] {
+  if (x.wakeupsPerS === null) return ["–", "–"];
   if (x.voluntaryWakeupsPerS === undefined) return [`${num(x.wakeupsPerS)} (vol.+invol.)`, "–"];
   return [num(x.voluntaryWakeupsPerS), num(x.involuntaryWakeupsPerS)];
 }

@@ -55,7 +55,7 @@ describe("harness attach", () => {
     const tick = 1 / clockTicksPerSecond();
     expect(b.cpuSeconds).toBeGreaterThanOrEqual(5 * Math.max(q.cpuSeconds, tick));
     // a timer wakes the process: voluntary switches (blocked, then woken), which wakeupsPerS counts
-    expect(b.wakeupsPerS).toBeGreaterThan(5 * Math.max(q.wakeupsPerS, 1));
+    expect(b.wakeupsPerS).toBeGreaterThan(5 * Math.max(q.wakeupsPerS ?? 0, 1));
     expect(b.voluntaryWakeupsPerS).toBe(b.wakeupsPerS);
     expect(b.voluntaryWakeupsPerS!).toBeGreaterThan(b.involuntaryWakeupsPerS!);
     // attach never moves a process into a cgroup: its CPU is read from /proc
