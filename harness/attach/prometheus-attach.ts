@@ -106,14 +106,20 @@ function serverSamples(series: PromSeries[], t0: number, t1: number, notes: stri
   return { start, end, seconds: spans[Math.floor(spans.length / 2)] as number };
 }
 
-/** Polls per second and requests per day per label set of the polls counter (the --by labels it carries, else job). */
-function requestsByKey(series: PromSeries[], pollsSelector: string, by: string[], t0: number, t1: number): PrometheusSourceFigures["requests"] {
+/**
+ * Polls per second and requests per day per process group: by the label of the polls counter whose
+ * values are the process groups' names (the reference server's `worker`), else by the --by labels
+ * the counter carries, else by job.
+ */
+function requestsByKey(series: PromSeries[], pollsSelector: string, by: string[], groups: Set<string>, t0: number, t1: number): PrometheusSourceFigures["requests"] {
   const sel = parseSelector(pollsSelector);
   const polls = series.filter((s) => s.labels.__name__ === sel.name && Object.entries(sel.match).every(([k, v]) => s.labels[k] === v));
   const res = medianSpacing(polls);
   if (res === null) return [];
-  const present = by.filter((l) => polls.some((s) => s.labels[l] !== undefined));
-  const keys = present.length ? present : ["job"];
+  const labels = [...new Set(polls.flatMap((s) => Object.keys(s.labels)))].filter((l) => l !== "__name__").sort();
+  const linked = labels.find((l) => polls.some((s) => groups.has(s.labels[l] ?? "")));
+  const present = by.filter((l) => labels.includes(l));
+  const keys = linked ? [linked] : present.length ? present : ["job"];
   const sums = new Map<string, number>();
   for (const s of polls) {
     const w = counterWindow(s, t0, t1, res);
@@ -169,7 +175,7 @@ export async function prometheusAttach(opts: PrometheusAttachOptions): Promise<{
     server = serverFigures(`${client.base.href} (PromQL)`, samples.start, samples.end, samples.seconds, names);
     for (const l of server.perLoop) l.requestsPerDay = Math.round(l.pollsPerS * 86_400);
   }
-  const requests = appSeries.length ? requestsByKey(appSeries, names.polls, conv.by, t0, t1) : [];
+  const requests = appSeries.length ? requestsByKey(appSeries, names.polls, conv.by, new Set(conv.processes.map((p) => p.group)), t0, t1) : [];
   const allNotes = [...notes, ...conv.notes, ...client.warnings.map((w) => `Prometheus warned: ${w}`)];
   const prometheus: PrometheusSourceFigures = {
     url: client.base.href,

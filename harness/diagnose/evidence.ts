@@ -137,9 +137,13 @@ export function wakeupsOf(p: ProcessResult): Wakeups | null {
   return { perS: p.wakeupsPerS, kind: "all" };
 }
 
-/** The loops of the server's counters that belong to this process: its name, or its instances `name-<i>`. */
+/**
+ * The loops of the server's counters that belong to this process: its name, or its instances
+ * `name-<i>`; for a process group read from Prometheus (named `<group>@<instance>`), its group.
+ */
 function loopsOf(p: ProcessResult, perLoop: WorkerPollFigures[], names: Set<string>): WorkerPollFigures[] {
-  return perLoop.filter((l) => l.worker === p.name || (!names.has(l.worker) && l.worker.startsWith(`${p.name}-`)));
+  const fleet = p.instance !== undefined && p.name !== p.group;
+  return perLoop.filter((l) => l.worker === p.name || (fleet && l.worker === p.group) || (!names.has(l.worker) && l.worker.startsWith(`${p.name}-`)));
 }
 
 export function gatherEvidence(r: RunResult): RunEvidence {
