@@ -169,6 +169,9 @@ async function prometheusAttachCommand(opts: AttachCommandOptions): Promise<numb
       onEvent: (m) => progress.event(m),
     });
     writeRunOutputs(outDir, result);
+    // a result set of this one reading, so `harness check --current <out>/current-set.json --baseline <file>` can judge it
+    const [{ buildResultSet }, { writeFileAtomic }] = await Promise.all([import("../gate/result-set.js"), import("../util/atomic-write.js")]);
+    writeFileAtomic(join(outDir, "current-set.json"), JSON.stringify(buildResultSet([{ result, outDir }], { command: result.command }), null, 2) + "\n");
     const p = result.prometheus;
     const verdicts = verdictLines(verdictsOf(result)).map((v) => (v.startsWith("  ") ? v : `verdict: ${v}`));
     const cost = p ? `\nprometheus: ${p.queries} queries, ${p.querySeconds} s of queries (${((Date.now() - t) / 1000).toFixed(1)} s in all); resolution ${p.resolutionS ?? "unknown"} s` : "";
