@@ -147,19 +147,15 @@ export async function prometheusAttach(opts: PrometheusAttachOptions): Promise<{
     await abortableSleep((plannedT1 - nowUnix()) * 1000, opts.signal);
     t1 = Math.min(plannedT1, nowUnix());
     // let the scrape in progress at the window's end land in the server
-    await abortableSleep(1500, new AbortController().signal);
+    if (!opts.signal.aborted) await abortableSleep(1500, opts.signal);
   }
   if (opts.signal.aborted) notes.push("the measurement was interrupted before its window ended: figures cover only the part measured");
   const margin = opts.marginS ?? 120;
   const at = Math.min(nowUnix(), t1 + margin);
   const rangeS = at - (t0 - margin);
-  const data: SourceData = {
-    cpu: (await raw(client, spec.cpu, opts.match, rangeS, at)) ?? [],
-    voluntary: await raw(client, spec.voluntary, opts.match, rangeS, at),
-    involuntary: await raw(client, spec.involuntary, opts.match, rangeS, at),
-    rss: await raw(client, spec.rss, opts.match, rangeS, at),
-    procs: await raw(client, spec.procs, opts.match, rangeS, at),
-  };
+  // the source's queries in parallel: the server answers each from its own index
+  const [cpu, voluntary, involuntary, rss, procs] = await Promise.all([spec.cpu, spec.voluntary, spec.involuntary, spec.rss, spec.procs].map((m) => raw(client, m, opts.match, rangeS, at)));
+  const data: SourceData = { cpu: cpu ?? [], voluntary: voluntary ?? null, involuntary: involuntary ?? null, rss: rss ?? null, procs: procs ?? null };
   if (data.cpu.length === 0) throw new RunError(`no series of ${spec.cpu.metric}${braces(spec.cpu.matchers, opts.match)} between ${new Date(t0 * 1000).toISOString()} and ${new Date(t1 * 1000).toISOString()} at ${client.base.href}`);
   const windowS = t1 - t0;
   const res = medianSpacing(data.cpu) ?? 1;

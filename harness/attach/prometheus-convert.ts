@@ -108,7 +108,15 @@ export function convertSeries(data: SourceData, opts: ConvertOptions): Converted
   } else if (res > windowS / 2) {
     notes.push(`the data's resolution (${round(res, 1)} s between samples) is coarser than half the ${round(windowS, 1)} s window: each figure is one or two scrapes; measure a window of at least ${Math.ceil(res * 10)} s for a stable mean`);
   }
-  const cpuBy = group(data.cpu, by);
+  // with the default labels, a series without the group label is a total over groups (cAdvisor's pod
+  // and root cgroups): summing it in would count its members twice
+  const groupLabel = opts.by?.length ? null : by.find((l) => l !== "instance");
+  const unlabelled = groupLabel ? data.cpu.filter((s) => !s.labels[groupLabel]) : [];
+  if (unlabelled.length) notes.push(`${unlabelled.length} series of ${spec.cpu.metric} without a ${groupLabel} label were left out (totals over groups, such as a pod's or the root cgroup, would count their members twice); name them with --by to include them`);
+  const cpuBy = group(
+    data.cpu.filter((s) => !unlabelled.includes(s)),
+    by,
+  );
   const volBy = group(data.voluntary, by);
   const involBy = group(data.involuntary, by);
   const rssBy = group(data.rss, by);
@@ -154,7 +162,6 @@ export function convertSeries(data: SourceData, opts: ConvertOptions): Converted
       processCount: data.procs ? (procValues.length ? procValues.reduce((s, v) => s + v, 0) : null) : null,
       cpuPercent: round(cpu.perS * 100),
       cpuSeconds: round(cpu.seconds),
-      cpuSource: undefined,
       wakeupsPerS: wake,
       ...(vol ? { voluntaryWakeupsPerS: round(vol.perS, 1) } : {}),
       ...(invol ? { involuntaryWakeupsPerS: round(invol.perS, 1) } : {}),
@@ -167,7 +174,6 @@ export function convertSeries(data: SourceData, opts: ConvertOptions): Converted
       ...(exited ? { exit: { code: null, signal: null, atS: round(coveredTo - t0, 1) } } : {}),
       log: "",
     };
-    delete row.cpuSource;
     processes.push(row);
   }
 

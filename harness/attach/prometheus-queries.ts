@@ -44,8 +44,6 @@ export interface SourceSpec {
   procs: MetricSpec | null;
   /** labels that name a process group, first present wins; `instance` names the host */
   groupLabels: string[];
-  /** labels dropped before series of the same group are summed (the states / modes of one counter) */
-  stateLabels: string[];
   /** figures this source cannot give, one sentence each (they stay null in result.json) */
   unavailable: string[];
 }
@@ -65,7 +63,6 @@ export const SOURCES: Record<SourceName, SourceSpec> = {
     rss: { metric: "namedprocess_namegroup_memory_bytes", matchers: 'memtype="resident"', unit: "bytes" },
     procs: { metric: "namedprocess_namegroup_num_procs", matchers: "", unit: "count" },
     groupLabels: ["groupname"],
-    stateLabels: ["mode", "ctxswitchtype", "memtype"],
     unavailable: [NO_SYSCALLS, NO_IO, NO_WIRE, NO_THREADS],
   },
   otel: {
@@ -77,7 +74,6 @@ export const SOURCES: Record<SourceName, SourceSpec> = {
     rss: { metric: "process_memory_usage_bytes", matchers: "", unit: "bytes" },
     procs: null,
     groupLabels: ["process_executable_name", "process_command", "service_name", "job"],
-    stateLabels: ["state", "type"],
     unavailable: [NO_SYSCALLS, NO_IO, NO_WIRE, NO_THREADS],
   },
   cadvisor: {
@@ -89,7 +85,6 @@ export const SOURCES: Record<SourceName, SourceSpec> = {
     rss: { metric: "container_memory_rss", matchers: 'container!="POD"', unit: "bytes" },
     procs: null,
     groupLabels: ["container", "name", "id"],
-    stateLabels: ["cpu"],
     unavailable: ["wake-ups/s: cAdvisor exports no context switches; null, not 0.", NO_SYSCALLS, NO_IO, NO_WIRE, NO_THREADS],
   },
 };

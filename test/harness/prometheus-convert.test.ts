@@ -139,8 +139,14 @@ describe("convertSeries", () => {
 
   it("leaves wake-ups null for a source without context switches (cAdvisor), never 0", () => {
     const cad = SOURCES.cadvisor;
-    const cpu = [counter({ __name__: cad.cpu.metric, container: "api", pod: "api-1", namespace: "prod", cpu: "total", instance: "node1" }, 0.02)];
+    const cpu = [
+      counter({ __name__: cad.cpu.metric, container: "api", pod: "api-1", namespace: "prod", cpu: "total", instance: "node1" }, 0.02),
+      // the pod's own cgroup (no container label): a total over its containers, never summed in
+      counter({ __name__: cad.cpu.metric, pod: "api-1", namespace: "prod", cpu: "total", instance: "node1" }, 0.02),
+    ];
     const c = convertSeries(data(cpu), { spec: cad, t0: T0, t1: T0 + 10, intervalS: 2 });
+    expect(c.processes).toHaveLength(1);
+    expect(c.notes.join("\n")).toMatch(/1 series of container_cpu_usage_seconds_total without a container label were left out/);
     expect(c.processes[0]!.name).toBe("api@node1");
     expect(c.processes[0]!.wakeupsPerS).toBeNull();
     expect(summariseRoles(c.processes).worker!.wakeupsPerS).toBeNull();
