@@ -25,6 +25,7 @@ WIN=$(node -e 'const p=JSON.parse(require("fs").readFileSync(process.argv[1],"ut
 START=$(date +%s.%N)
 $HARNESS attach --prometheus http://127.0.0.1:19090 --match 'groupname=~"server|worker"' --role server=server --from ${WIN% *} --to ${WIN#* } --out "$OUT/prometheus-past" -q > "$OUT/prometheus-past.txt" 2>&1
 echo "past-window attach: $(echo "$(date +%s.%N) - $START" | bc) s wall"
+echo "recording rule group:cpu_percent:rate1m: $(curl -s '127.0.0.1:19090/api/v1/query?query=group:cpu_percent:rate1m' | node -e 'let t="";process.stdin.on("data",c=>t+=c).on("end",()=>console.log(JSON.parse(t).data.result.map(r=>r.metric.groupname+"="+Number(r.value[1]).toFixed(2)+"%").join(" ")))')"
 echo "load average at end: $(cat /proc/loadavg)"
 grep -E '^(server|worker) |verdict|polls/s' "$OUT/run.txt" || true
 echo "---- through Prometheus"
