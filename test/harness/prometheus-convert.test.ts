@@ -4,7 +4,7 @@ import { adjustedCumulative, counterWindow, medianSpacing } from "../../harness/
 import { convertSeries, type SourceData } from "../../harness/attach/prometheus-convert.js";
 import { braces, detectQuery, rawSamplesQuery, recordingRules, SOURCES } from "../../harness/attach/prometheus-queries.js";
 import type { PromSeries } from "../../harness/attach/prometheus-source.js";
-import { parseTime } from "../../harness/attach/attach-command.js";
+import { attachCommand, parseTime, type AttachCommandOptions } from "../../harness/attach/attach-command.js";
 import { renderRunMarkdown } from "../../harness/report/run-markdown.js";
 import { summariseRoles } from "../../harness/analyze/process-figures.js";
 import { emptyServerFigures } from "../../harness/analyze/server-figures.js";
@@ -33,6 +33,20 @@ describe("prometheus queries", () => {
     expect(braces("", "{a=\"1\"}")).toBe('{a="1"}');
     expect(detectQuery('instance="x"')).toContain('__name__=~"namedprocess_namegroup_cpu_seconds_total|process_cpu_time_seconds_total|container_cpu_usage_seconds_total",instance="x"');
     expect(recordingRules()).toContain("rate(namedprocess_namegroup_cpu_seconds_total{mode=~\"user|system\"}[1m])");
+  });
+
+  it("refuses option mixes with one usage line each, before any query", async () => {
+    const base: AttachCommandOptions = { pid: [], name: [], role: [], metricsMap: [], prometheus: "http://127.0.0.1:9/" };
+    const fails = (o: Partial<AttachCommandOptions>): Promise<number> => attachCommand({ ...base, ...o });
+    await expect(fails({ duration: 5, pid: ["1"] })).rejects.toThrow(/--pid and --prometheus do not mix/);
+    await expect(fails({ from: "now-1m" })).rejects.toThrow(/needs --duration <s>, or --from <time> and --to <time>/);
+    await expect(fails({ duration: 5, from: "now-1m", to: "now" })).rejects.toThrow(/not both/);
+    await expect(fails({ from: "now", to: "now-1m" })).rejects.toThrow(/--to must be after --from/);
+    await expect(fails({ duration: 5, source: "nagios" })).rejects.toThrow(/--source: expected process-exporter, otel, cadvisor or auto/);
+    await expect(fails({ duration: 5, match: "worker" })).rejects.toThrow(/--match: expected PromQL label matchers/);
+    await expect(fails({ duration: 5, metrics: "http://x/metrics" })).rejects.toThrow(/--metrics and --prometheus do not mix/);
+    await expect(fails({ duration: 5, prometheus: "prometheus:9090" })).rejects.toThrow(/--prometheus: expected the server's URL/);
+    await expect(attachCommand({ ...base, prometheus: undefined, duration: 5, match: 'a="b"' })).rejects.toThrow(/--match needs --prometheus/);
   });
 
   it("reads --from/--to times", () => {

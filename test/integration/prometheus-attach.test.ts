@@ -98,6 +98,9 @@ describe.skipIf(missing.length > 0)("harness attach --prometheus", () => {
     expect(report).toContain("## Fleet (from Prometheus)");
     expect(report).toMatch(/Resolution: [\d.]+ s between samples/);
     expect(report).toContain("Not available from this source");
+    // a result set of this reading, for `harness check --current`
+    const set = JSON.parse(readFileSync(join(out, "current-set.json"), "utf8")) as { runs: { figures: { workerCpuPercent: number | null } }[] };
+    expect(set.runs[0]!.figures.workerCpuPercent).toBeCloseTo(b!.cpuPercent, 3);
   }, 60_000);
 
   it("gives the same verdicts as a local attach of the same workers, over the same live window", async () => {
