@@ -80,6 +80,7 @@ describe.skipIf(missing.length > 0)("harness attach --prometheus", () => {
     expect(b, JSON.stringify(result.processes.map((p) => p.name))).toBeDefined();
     expect(i).toBeDefined();
     expect(b!.name).toBe(`burner@${stack.exporterInstance}`);
+    if (process.env.HARNESS_TEST_VERBOSE) console.info(`burner: prometheus ${b!.cpuPercent}%, kernel ${kernelBurner.toFixed(2)}%; idle: prometheus ${i!.cpuPercent}%, kernel ${kernelIdle.toFixed(2)}%`);
     expect(kernelBurner).toBeGreaterThan(10); // the burner did burn (sanity of the test itself)
     expect(Math.abs(b!.cpuPercent - kernelBurner), `prometheus ${b!.cpuPercent}% vs kernel ${kernelBurner.toFixed(2)}%`).toBeLessThanOrEqual(Math.max(2, 0.1 * kernelBurner));
     expect(i!.cpuPercent).toBeLessThan(Math.max(1, kernelIdle + 1));
@@ -117,9 +118,11 @@ describe.skipIf(missing.length > 0)("harness attach --prometheus", () => {
     const verdicts = (r: RunResult): string[] => (r.verdicts ?? []).map((v) => `${v.pattern}:${(v.subject ?? "").replace(/@.*/, "")}`).sort();
     const l = load(outLocal);
     const p = load(outProm);
+    if (process.env.HARNESS_TEST_VERBOSE) console.info(`verdicts: local ${verdicts(l).join(" ")}; prometheus ${verdicts(p).join(" ")}`);
     expect(verdicts(p)).toEqual(verdicts(l));
     const lb = l.processes.find((x) => x.name === "burner2")!.cpuPercent;
     const pb = p.processes.find((x) => x.group === "burner2")!.cpuPercent;
+    if (process.env.HARNESS_TEST_VERBOSE) console.info(`burner2: prometheus ${pb}%, local attach ${lb}%`);
     expect(Math.abs(pb - lb), `prometheus ${pb}% vs local ${lb}%`).toBeLessThanOrEqual(Math.max(3, 0.15 * lb));
     expect(prom.stdout).toMatch(/prometheus: \d+ queries/);
   }, 60_000);
