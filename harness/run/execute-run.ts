@@ -106,7 +106,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   /** every scrape of the window, for the per-interval series */
   const scrapes: TimedScrape[] = [];
   /** the server's /metrics, or with replicas every replica's (scraped together and summed) */
-  let metricsUrls: string[] = [];
+  const metricsUrls: string[] = [];
   let metricsUrl: string | null = null;
   let measuredS = 0;
   let clock: WindowDriver | undefined;
