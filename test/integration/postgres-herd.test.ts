@@ -13,7 +13,7 @@ import { clusterDirOf, gone, PG_BIN, postgresProcesses } from "../helpers/postgr
 
 interface Result {
   processes: { role: string; name: string }[];
-  server: { url: string | null; enqueuedPerS: number | null; fanout?: { notificationsPerEnqueue: number; enqueued: number; queueSubscribersPerEnqueue: number | null } };
+  server: { metricsUrl: string | null; enqueuedPerS: number | null; fanout?: { notificationsPerEnqueue: number; enqueued: number; queueSubscribersPerEnqueue: number | null } };
 }
 
 describe.skipIf(!PG_BIN)("postgres-herd across two replicas", () => {
@@ -28,7 +28,7 @@ describe.skipIf(!PG_BIN)("postgres-herd across two replicas", () => {
     expect(result.processes.filter((p) => p.role === "server").map((p) => p.name)).toEqual(["server", "server-2"]);
     expect(result.processes.filter((p) => p.role === "database")).toHaveLength(1);
     // both replicas' counters, summed
-    expect(result.server.url).toMatch(/^http:\/\/\S+\/metrics \+ http:\/\/\S+\/metrics$/);
+    expect(result.server.metricsUrl).toMatch(/^http:\/\/\S+\/metrics \+ http:\/\/\S+\/metrics$/);
     const f = result.server.fanout;
     expect(f?.enqueued).toBeGreaterThanOrEqual(3);
     // wide margins: a job enqueued near a scrape can count on one side only
