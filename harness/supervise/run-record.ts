@@ -207,7 +207,7 @@ export function findDeadRuns(dir = activeDir(), keepEmpty = false): DeadRun[] {
     }
     // with nothing left running, the run's empty cgroups can go (tryRemove touches only harness-named folders)
     const cgroups = orphans.length === 0 ? (record.cgroups ?? []).filter((d) => !tryRemoveDeepestFirst(d, record.cgroups ?? [])) : (record.cgroups ?? []);
-    const dirs = orphans.length === 0 ? removeDirs(record.dirs ?? []) : (record.dirs ?? []).filter((d) => existsSync(d));
+    const dirs = orphans.length === 0 ? removeDirs(record.dirs ?? []) : (record.dirs ?? []).filter((d) => isClusterDir(d) && existsSync(d));
     if (orphans.length === 0 && cgroups.length === 0 && dirs.length === 0 && !keepEmpty) {
       removeQuietly(file);
       continue;
@@ -249,7 +249,8 @@ function removeDirs(dirs: string[]): string[] {
       // reported as left below
     }
   }
-  return dirs.filter((d) => existsSync(d));
+  // a folder not named as ours is never touched, nor kept waiting for
+  return dirs.filter((d) => isClusterDir(d) && existsSync(d));
 }
 
 /** rmdir one of a run's cgroup folders after its sub-folders (listed in the same record). */
