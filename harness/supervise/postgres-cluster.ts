@@ -7,7 +7,7 @@
  * rest; the folder is written into the run record before it is made, so `harness clean` removes it
  * after a killed harness.
  */
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -136,18 +136,6 @@ export function isClusterDir(dir: string): boolean {
   return basename(dir).startsWith(CLUSTER_PREFIX);
 }
 
-/** Is a postmaster still using this folder? (its postmaster.pid names a live pid) */
-export function clusterPidAlive(dir: string): boolean {
-  try {
-    const pid = Number(readFileSync(join(dir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
-    if (!(pid > 0)) return false;
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Check that an existing database answers, before anything starts: a refusal is one line, exit 1. */
 export async function probeDatabase(url: string): Promise<void> {
   const { default: pg } = await import("pg");
@@ -170,14 +158,5 @@ function safeUrl(url: string): string {
     return u.toString();
   } catch {
     return url;
-  }
-}
-
-/** Kept for callers that need the binaries' version in a report line. */
-export function postgresVersion(bin: string): string | undefined {
-  try {
-    return execFileSync(join(bin, "postgres"), ["--version"], { encoding: "utf8" }).trim();
-  } catch {
-    return undefined;
   }
 }
