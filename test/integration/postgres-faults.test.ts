@@ -3,12 +3,16 @@
  * folder; a SIGKILLed harness leaves it in the run record, and `harness clean` stops the postmaster
  * (and so its backends) and removes the folder.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { leftoverProcesses } from "../global-setup.js";
 import { runHarness, tempDir } from "../helpers/cli.js";
 import { clusterDirOf, gone, PG_BIN, postgresProcesses } from "../helpers/postgres.js";
+import { CLUSTER_PREFIX } from "../../harness/supervise/postgres-cluster.js";
+
+const clusterDirs = (): string[] => readdirSync(tmpdir()).filter((d) => d.startsWith(CLUSTER_PREFIX));
 
 const waitFor = async (ok: () => boolean, ms = 5000): Promise<void> => {
   for (let t = 0; t < ms && !ok(); t += 100) await new Promise((r) => setTimeout(r, 100));
@@ -50,5 +54,21 @@ describe.skipIf(!PG_BIN)("the Postgres cluster when the harness is interrupted",
     expect(gone(cluster)).toBe(true);
     expect(leftoverProcesses()).toEqual([]);
     expect(readdirSync(join(dir, "state", "active"))).toHaveLength(0);
+  });
+
+  it("a database that never becomes ready fails the run (exit 1) and leaves no cluster folder", async () => {
+    // stand-in programs: an initdb that makes the folder and a postgres that dies at once
+    const bin = tempDir("pg-fake-bin-");
+    chmodSync(bin, 0o755); // readable by the unprivileged user the cluster runs as
+    writeFileSync(join(bin, "initdb"), '#!/bin/sh\nmkdir -p "$2"\n', { mode: 0o755 });
+    writeFileSync(join(bin, "postgres"), "#!/bin/sh\necho 'FATAL:  fake postgres refuses to start' >&2\nexit 1\n", { mode: 0o755 });
+    const before = new Set(clusterDirs());
+    const out = tempDir("pg-never-");
+    const r = await runHarness(["run", "tight-loop", "--set", "store=postgres", "--duration", "2", "--warmup", "0", "--out", out], { env: { HARNESS_PG_BIN: bin } });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/database "database" exited \(code 1\) before it was ready/);
+    expect(r.stdout + r.stderr).toContain("fake postgres refuses to start");
+    expect(clusterDirs().filter((d) => !before.has(d))).toEqual([]);
+    expect(leftoverProcesses()).toEqual([]);
   });
 });
