@@ -4,7 +4,8 @@
  */
 export const SCHEMA_VERSION = 1;
 
-export type Role = "server" | "worker" | "load";
+/** database: the Postgres cluster under the reference server (server.reference.store: postgres), postmaster and backends */
+export type Role = "server" | "worker" | "load" | "database";
 
 export interface Sample {
   /** seconds since the window started */

@@ -20,6 +20,7 @@ import { renderComparisonTables } from "../report/comparison-markdown.js";
 import { startProfiling } from "../profile/choose.js";
 import type { ProfilerName } from "../profile/types.js";
 import { harnessCommandLine, timestamp } from "./command-line.js";
+import { probeDatabase } from "../supervise/postgres-cluster.js";
 
 export { harnessCommandLine, timestamp };
 
@@ -52,6 +53,8 @@ export async function runOne(ref: string, opts: RunCommandOptions): Promise<{ re
   if (opts.sample !== undefined) window.sampleS = opts.sample;
   const loaded = loadScenario(ref, opts.set, window);
   const plan = buildPlan(loaded.scenario, loaded.file);
+  // an existing database that refuses connections: one line, exit 1, before anything starts
+  if (plan.database?.kind === "url") await probeDatabase(plan.database.url);
   const outDir = resolve(opts.out ?? defaultOutDir(loaded.scenario.name));
   prepareOutDir(outDir);
   const profiling = opts.profile ? startProfiling(opts.profile, plan, outDir) : undefined;

@@ -49,6 +49,7 @@ export function figuresOf(runs: RunResult[]): ConditionFigures {
   return {
     serverCpu: f((r) => r.roles.server?.cpuPercent),
     workerCpu: f((r) => r.roles.worker?.cpuPercent),
+    ...(runs.some((r) => r.roles.database) ? { databaseCpu: f((r) => r.roles.database?.cpuPercent) } : {}),
     // a role whose wake-ups could not be seen (a Prometheus source without context switches) makes the sum unknown
     wakeupsPerS: f((r) => (r.roles.server?.wakeupsPerS === null || r.roles.worker?.wakeupsPerS === null ? null : r.roles.server || r.roles.worker ? (r.roles.server?.wakeupsPerS ?? 0) + (r.roles.worker?.wakeupsPerS ?? 0) : null)),
     serverWakeupsPerS: f((r) => r.roles.server?.wakeupsPerS),

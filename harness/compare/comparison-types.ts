@@ -24,6 +24,8 @@ export interface ConditionFigures {
   serverCpu: Summary | null;
   /** worker role CPU (all worker processes), percent of one core */
   workerCpu: Summary | null;
+  /** database role CPU (the Postgres cluster: postmaster and backends), when the runs had one */
+  databaseCpu?: Summary | null;
   /** context switches per second, server + workers */
   wakeupsPerS: Summary | null;
   serverWakeupsPerS: Summary | null;

@@ -23,6 +23,9 @@ export function experiments(quick = false): Experiment[] {
     { id: "000-notifications", scenarios: ["notifications-off", "notifications-broadcast"], set: [], repeat: r, durationS: d(10), warmupS: 2 },
     { id: "002-pickup-latency", scenarios: ["notifications-off", "notifications-broadcast"], set: ["taskStrategy=fixed:100"], repeat: r, durationS: d(15), warmupS: 2 },
     { id: "003-fan-out", scenarios: ["thundering-herd"], sweep: "notify=broadcast,targeted", set: [], repeat: r, durationS: d(15), warmupS: 3 },
+    // the same findings with a real database under the server (issue 14): shown beside the SQLite figures
+    { id: "000-tight-vs-backoff-postgres", scenarios: ["tight-loop"], sweep: "taskStrategy=tight,fixed:100", set: ["store=postgres"], repeat: r, durationS: d(10), warmupS: 2 },
+    { id: "003-fan-out-postgres", scenarios: ["postgres-herd"], sweep: "notify=broadcast,targeted", set: [], repeat: r, durationS: d(15), warmupS: 3 },
     { id: "004-idle-backoff", scenarios: ["exponential-backoff"], sweep: "strategy=fixed:100;exponential:100,1.5,1200", set: [], repeat: quick ? 2 : 2, durationS: quick ? 10 : 40, warmupS: 2 },
   ];
 }

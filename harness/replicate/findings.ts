@@ -44,7 +44,9 @@ export interface Finding {
   /** the rule, stated in the report before the verdict */
   rule: string;
   experiment: string;
-  evaluate(o: ExperimentOutcome): Verdict;
+  /** another experiment shown beside this one (the SQLite run a Postgres re-run repeats), passed to evaluate when it ran */
+  beside?: string;
+  evaluate(o: ExperimentOutcome, beside?: ExperimentOutcome): Verdict;
 }
 
 const p1 = (s: Summary | null | undefined): string => summaryCell(s ?? null, (x) => pct(x, 1));

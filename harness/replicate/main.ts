@@ -11,7 +11,8 @@ import type { RunResult } from "../analyze/result-types.js";
 import { runSeries } from "../cli/run-command.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { experimentCommand, experiments } from "./experiments.js";
-import { FINDINGS } from "./findings.js";
+import { FINDINGS as SQLITE_FINDINGS } from "./findings.js";
+import { POSTGRES_FINDINGS } from "./findings-postgres.js";
 import { renderReplication, type OutcomeOrError, type ReplicationMeta } from "./render.js";
 import { buildComparison } from "../compare/build-comparison.js";
 import { relativeTo } from "../compare/compare-command.js";
@@ -20,6 +21,8 @@ import type { Comparison } from "../compare/comparison-types.js";
 import type { SavedRun } from "../compare/build-comparison.js";
 import type { Experiment } from "./experiments.js";
 import type { ExperimentOutcome } from "./findings.js";
+
+const FINDINGS = [...SQLITE_FINDINGS, ...POSTGRES_FINDINGS];
 
 /** What a run leaves beside its comparison, so --render-only can rebuild the report from results. */
 interface ExperimentRecord {

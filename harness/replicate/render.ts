@@ -38,7 +38,8 @@ export function renderReplication(findings: Finding[], outcomes: Map<string, Out
     if (!o) return { f, o, v: null as Verdict | null, err: "not run in this invocation" };
     if ("error" in o) return { f, o, v: null, err: o.error };
     try {
-      return { f, o, v: f.evaluate(o), err: null };
+      const b = f.beside ? outcomes.get(f.beside) : undefined;
+      return { f, o, v: f.evaluate(o, b && !("error" in b) ? b : undefined), err: null };
     } catch (e) {
       return { f, o, v: null, err: (e as Error).message };
     }

@@ -2,12 +2,12 @@
 import asciichart from "asciichart";
 import type { RunResult, Role } from "../analyze/result-types.js";
 
-export const ROLE_COLOURS: Record<Role, string> = { server: "blue", worker: "red", load: "green" };
+export const ROLE_COLOURS: Record<Role, string> = { server: "blue", worker: "red", load: "green", database: "magenta" };
 
 /** Per-role CPU series summed over processes, aligned on the samples' times. */
 export function roleSeries(result: RunResult): { role: Role; values: number[] }[] {
   const out: { role: Role; values: number[] }[] = [];
-  for (const role of ["server", "worker", "load"] as Role[]) {
+  for (const role of ["server", "database", "worker", "load"] as Role[]) {
     const procs = result.processes.filter((p) => p.role === role && p.samples.length > 0);
     if (procs.length === 0) continue;
     const byT = new Map<number, number>();
@@ -22,7 +22,7 @@ export function asciiCpuChart(result: RunResult, opts: { colour?: boolean; heigh
   const series = roleSeries(result);
   if (series.length === 0) return "(no samples)";
   const width = opts.width ?? 72;
-  const colours = { blue: asciichart.blue, red: asciichart.red, green: asciichart.green } as Record<string, asciichart.Color>;
+  const colours = { blue: asciichart.blue, red: asciichart.red, green: asciichart.green, magenta: asciichart.magenta } as Record<string, asciichart.Color>;
   const max = Math.max(1, ...series.flatMap((s) => s.values));
   return series
     .map((s) => {

@@ -84,10 +84,11 @@ function versusNote(base: Condition, c: Condition): string {
   const words = new Set<string>();
   for (const [name, key] of [
     ["server", "serverCpu"],
+    ["database", "databaseCpu"],
     ["worker", "workerCpu"],
   ] as const) {
-    const a = base.figures[key];
-    const b = c.figures[key];
+    const a = base.figures[key] ?? null;
+    const b = c.figures[key] ?? null;
     if (!a || !b) continue;
     const ratioText = a.median > 0 ? `×${(b.median / a.median).toFixed(2)}` : "";
     const w = noiseWord(a, b);
@@ -113,17 +114,24 @@ export function sweepTable(c: Comparison): string {
   const key = c.sweepKey ?? "";
   const head = /interval/i.test(key) ? "Interval" : key;
   const base = c.conditions[0];
+  const db = hasDatabase(c);
   return table(
-    [cell(head), "Polls/sec", "Server CPU", "Worker CPU", "Notes"],
+    [cell(head), "Polls/sec", "Server CPU", ...(db ? ["Database CPU"] : []), "Worker CPU", "Notes"],
     c.conditions.map((k, i) => [
       cell(k.label),
       summaryCell(k.figures.pollsPerS, fNum),
       summaryCell(k.figures.serverCpu, fPct),
+      ...(db ? [summaryCell(k.figures.databaseCpu ?? null, fPct)] : []),
       summaryCell(k.figures.workerCpu, fPct),
       cell([i === 0 || !base ? "baseline" : versusNote(base, k), ...conditionNotes(k)].filter(Boolean).join("; ")),
     ]),
-    ["l", "r", "r", "r", "l"],
+    ["l", "r", "r", ...(db ? (["r"] as const) : []), "r", "l"],
   );
+}
+
+/** A database column only when some run had one (server.reference.store: postgres). */
+function hasDatabase(c: Comparison): boolean {
+  return c.conditions.some((k) => k.figures.databaseCpu);
 }
 
 /** `Condition | Server CPU | Worker CPU` and a Reduction row, for two conditions. */
@@ -149,11 +157,13 @@ export function beforeAfterTable(c: Comparison): string {
 export function matrixTable(c: Comparison): string {
   // the wire column only when some result has wire evidence (older results do not)
   const wire = c.conditions.some((k) => k.figures.busiestConnectionRoundTripsPerS);
+  const db = hasDatabase(c);
   return table(
-    ["Condition", "Server CPU", "Worker CPU", "Wake-ups/s", "Polls/s", ...(wire ? ["Round trips/s (busiest connection)"] : []), "Empty polls", "Pickup p50", "Pickup p99", "Requests/day/worker", "Runs"],
+    ["Condition", "Server CPU", ...(db ? ["Database CPU"] : []), "Worker CPU", "Wake-ups/s", "Polls/s", ...(wire ? ["Round trips/s (busiest connection)"] : []), "Empty polls", "Pickup p50", "Pickup p99", "Requests/day/worker", "Runs"],
     c.conditions.map((k) => [
       cell(k.label),
       summaryCell(k.figures.serverCpu, fPct),
+      ...(db ? [summaryCell(k.figures.databaseCpu ?? null, fPct)] : []),
       summaryCell(k.figures.workerCpu, fPct),
       summaryCell(k.figures.wakeupsPerS, fNum),
       summaryCell(k.figures.pollsPerS, fNum),
@@ -164,7 +174,7 @@ export function matrixTable(c: Comparison): string {
       summaryCell(k.figures.requestsPerDayPerWorker, fDay),
       String(k.runs.length),
     ]),
-    ["l", "r", "r", "r", "r", ...(wire ? (["r"] as const) : []), "r", "r", "r", "r", "r"],
+    ["l", "r", ...(db ? (["r"] as const) : []), "r", "r", "r", ...(wire ? (["r"] as const) : []), "r", "r", "r", "r", "r"],
   );
 }
 
@@ -173,8 +183,9 @@ export function notificationTable(c: Comparison): string | null {
   if (!c.conditions.some((k) => (k.figures.notificationsPerS?.median ?? 0) > 0)) return null;
   const perJob = c.conditions.some((k) => k.figures.notificationsPerEnqueue);
   const f2: Fmt = (x) => num(x, 2);
+  const db = hasDatabase(c);
   return table(
-    ["Condition", "Notifications/s", "Polls triggered/s", "Triggered polls that found nothing/s", ...(perJob ? ["Notifications/job", "Wasted wake-ups/job"] : []), "Server CPU", "Worker CPU"],
+    ["Condition", "Notifications/s", "Polls triggered/s", "Triggered polls that found nothing/s", ...(perJob ? ["Notifications/job", "Wasted wake-ups/job"] : []), "Server CPU", ...(db ? ["Database CPU"] : []), "Worker CPU"],
     c.conditions.map((k) => [
       cell(k.label),
       summaryCell(k.figures.notificationsPerS, f2),
@@ -182,9 +193,10 @@ export function notificationTable(c: Comparison): string | null {
       summaryCell(k.figures.notifiedEmptyPollsPerS, f2),
       ...(perJob ? [summaryCell(k.figures.notificationsPerEnqueue ?? null, fNum), summaryCell(k.figures.wastedWakeupsPerEnqueue ?? null, fNum)] : []),
       summaryCell(k.figures.serverCpu, fPct),
+      ...(db ? [summaryCell(k.figures.databaseCpu ?? null, fPct)] : []),
       summaryCell(k.figures.workerCpu, fPct),
     ]),
-    ["l", "r", "r", "r", ...(perJob ? (["r", "r"] as const) : []), "r", "r"],
+    ["l", "r", "r", "r", ...(perJob ? (["r", "r"] as const) : []), "r", ...(db ? (["r"] as const) : []), "r"],
   );
 }
 

@@ -170,7 +170,7 @@ function summaryTable(r: RunResult): string {
   for (const p of sorted) {
     rows.push([p.role, cell(p.name) + (p.exit ? ` (exited at ${p.exit.atS} s: mean until then)` : ""), pct(p.cpuPercent, 2), num(p.cpuSeconds, 2), ...wakeCells(p), num(p.syscallsPerS), num(p.rssMB)]);
   }
-  for (const role of ["server", "worker", "load"] as const) {
+  for (const role of ["server", "database", "worker", "load"] as const) {
     const s = r.roles[role];
     if (s && s.count > 1) rows.push([`**${role} total**`, `${s.count} processes`, `**${pct(s.cpuPercent, 2)}**`, "", ...wakeCells(s), num(s.syscallsPerS), ""]);
   }
@@ -185,11 +185,11 @@ function wakeCells(x: { wakeupsPerS: number | null; voluntaryWakeupsPerS?: numbe
 }
 
 function roleOrder(p: ProcessResult): number {
-  return p.role === "server" ? 0 : p.role === "worker" ? 1 : 2;
+  return p.role === "server" ? 0 : p.role === "database" ? 1 : p.role === "worker" ? 2 : 3;
 }
 
 function intervalTable(r: RunResult): string {
-  const roles = (["server", "worker", "load"] as const).filter((role) => r.processes.some((p) => p.role === role));
+  const roles = (["server", "database", "worker", "load"] as const).filter((role) => r.processes.some((p) => p.role === role));
   const times = new Set<number>();
   for (const p of r.processes) for (const i of p.intervals) times.add(i.t);
   const rows = [...times]

@@ -18,7 +18,7 @@ export interface BarGroup {
 }
 
 const FONT = 'font-family="-apple-system,Segoe UI,Helvetica,Arial,sans-serif" font-size="12"';
-const ROLE_COLOURS: Record<Role, string> = { server: "#1f77b4", worker: "#d62728", load: "#2ca02c" };
+const ROLE_COLOURS: Record<Role, string> = { server: "#1f77b4", worker: "#d62728", load: "#2ca02c", database: "#9467bd" };
 const PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"];
 
 export function xmlEscape(s: string): string {
@@ -130,7 +130,7 @@ export function barChartSvg(title: string, groups: BarGroup[], opts: { yUnit?: s
 /** CPU over time for one run: one line per role (processes of a role summed), from pidusage samples. */
 export function cpuLineChartSvg(r: RunResult): string | null {
   const series: LineSeries[] = [];
-  for (const role of ["server", "worker", "load"] as Role[]) {
+  for (const role of ["server", "database", "worker", "load"] as Role[]) {
     const procs = r.processes.filter((p) => p.role === role && p.samples.length > 0);
     if (!procs.length) continue;
     const byT = new Map<number, number>();

@@ -10,9 +10,10 @@ export function terminalSummary(r: RunResult): string {
   lines.splice(1, 0, widths.map((w) => "-".repeat(w)).join("  "));
   const s = r.roles.server?.cpuPercent;
   const w = r.roles.worker?.cpuPercent;
+  const db = r.roles.database ? `, database ${pct(r.roles.database.cpuPercent, 2)}` : "";
   const polls = r.server.pollsPerS;
   lines.push("");
-  lines.push(`${r.scenario.name}: server ${pct(s, 2)}, workers ${pct(w, 2)} of one core over ${r.window.measuredS} s${polls !== null ? `; ${num(polls)} polls/s, ${share(r.server.emptyPollRatio)} empty` : ""}  [${r.status}]`);
+  lines.push(`${r.scenario.name}: server ${pct(s, 2)}${db}, workers ${pct(w, 2)} of one core over ${r.window.measuredS} s${polls !== null ? `; ${num(polls)} polls/s, ${share(r.server.emptyPollRatio)} empty` : ""}  [${r.status}]`);
   // a failed or interrupted run says why here too, so --quiet still explains the [failed]
   if (r.status !== "ok") for (const p of r.problems) lines.push(`  ${p.split("\n")[0]}`);
   return lines.join("\n");

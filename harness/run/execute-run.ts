@@ -15,7 +15,8 @@ import { scrapeTimes, WindowDriver } from "./window.js";
 import { makeDirs } from "../util/make-dirs.js";
 import { WireSource } from "../sample/wire-source.js";
 import { nowSeconds } from "../sample/tree-snapshot.js";
-import { scrapeMetrics, tryScrape, type PromSample } from "../sample/prometheus.js";
+import { scrapeAll, tryScrapeAll, type PromSample } from "../sample/prometheus.js";
+import { prepareCluster, type Cluster } from "../supervise/postgres-cluster.js";
 import { clockTicksPerSecond } from "../sample/proc.js";
 import { chooseIntervalS, processFigures, summariseRoles } from "../analyze/process-figures.js";
 import { emptyServerFigures, metricNames, serverFigures } from "../analyze/server-figures.js";
@@ -83,13 +84,17 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   if (!support.kind) problems.push(`no cgroup for the started processes (${support.reason}): CPU comes from their /proc process trees`);
   const treeCgroups = new Map<Started, ProcessCgroup>();
   supervisor.onStarted = (p) => {
-    runRecord?.add({ name: p.spec.name, role: p.spec.role, pid: p.pid, startTicks: p.target.startTicks });
+    runRecord?.add({ name: p.spec.name, role: p.spec.role, pid: p.pid, startTicks: p.target.startTicks, stopSignal: p.spec.stopSignal });
     // right after spawn, before the process is likely to fork: its children are then born inside
     const cg = cgroups?.create(p.spec.name);
     if (cg?.move(p.pid)) treeCgroups.set(p, cg);
     else if (cgroups) problems.push(`${p.spec.role} "${p.spec.name}": could not be moved into a cgroup; its CPU comes from its /proc process tree`);
   };
-  opts.registerKill?.(() => supervisor.killAllNow());
+  let cluster: Cluster | undefined;
+  opts.registerKill?.(() => {
+    supervisor.killAllNow();
+    cluster?.remove();
+  });
   const sampler = new Sampler();
   const wire = new WireSource(sampler);
   const clk = clockTicksPerSecond();
@@ -100,6 +105,8 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   let pidusageAtEnd = new Map<string, number>();
   /** every scrape of the window, for the per-interval series */
   const scrapes: TimedScrape[] = [];
+  /** the server's /metrics, or with replicas every replica's (scraped together and summed) */
+  const metricsUrls: string[] = [];
   let metricsUrl: string | null = null;
   let measuredS = 0;
   let clock: WindowDriver | undefined;
@@ -111,7 +118,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   supervisor.onUnexpectedExit = (p) => {
     exitAt.set(p, nowSeconds());
     const how = p.exit?.signal ? `signal ${p.exit.signal}` : `code ${p.exit?.code}`;
-    const crash = p.spec.role === "server" || !plan.scenario.expectCrashes;
+    const crash = p.spec.role === "server" || p.spec.role === "database" || !plan.scenario.expectCrashes;
     if (crash) failed = true;
     const msg = `${p.spec.role} "${p.spec.name}" exited (${how}) during the run${crash ? "" : " (expected by the scenario)"}`;
     problems.push(msg);
@@ -120,17 +127,39 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
 
   try {
     opts.onTick?.({ phase: "starting", secondsLeft: w.warmupS + w.durationS, cpuByRole: {} });
-    // A server with a fixed `url` can use {server.url} / {server.port} in its own command and ready.http.
-    const givenUrl = plan.server.url && !plan.server.url.includes("{server.") ? fillPlaceholders(plan.server.url, { index: 0, name: plan.server.name }) : undefined;
-    const server = await supervisor.startAndWait(plan.server, givenUrl, signal);
-    const serverUrl = plan.server.url ? fillPlaceholders(plan.server.url, { index: 0, name: plan.server.name, serverUrl: server.readyCapture }) : server.readyCapture;
-    emit(`server "${plan.server.name}" ready${serverUrl ? ` at ${serverUrl}` : ""} (pid ${server.pid})`);
-    if (plan.server.metrics) metricsUrl = fillPlaceholders(plan.server.metrics, { index: 0, name: plan.server.name, serverUrl });
-    const specs: ProcessSpec[] = [...plan.workers, ...(plan.load ? [plan.load] : [])];
-    for (const spec of specs) {
-      await supervisor.startAndWait(spec, serverUrl, signal);
+    // server.reference.store: postgres: the database first (a throw-away cluster, or an existing one by URL)
+    let databaseUrl: string | undefined;
+    if (plan.database?.kind === "cluster") {
+      emit("making a throw-away PostgreSQL cluster (initdb)");
+      cluster = await prepareCluster((dir) => runRecord?.addDir(dir), signal);
+      const db = await supervisor.startAndWait(cluster.spec, undefined, signal);
+      databaseUrl = cluster.url;
+      emit(`database ready at 127.0.0.1:${cluster.port} (pid ${db.pid}, cluster in ${cluster.dir})`);
+    } else if (plan.database?.kind === "url") {
+      databaseUrl = plan.database.url;
+    }
+    const withDatabase = (spec: ProcessSpec): ProcessSpec => (databaseUrl ? { ...spec, env: { ...spec.env, JOBS_DATABASE_URL: databaseUrl } } : spec);
+    // the server, then its replicas (each announces its own URL)
+    const serverUrls: string[] = [];
+    for (const spec of [plan.server, ...(plan.replicas ?? [])]) {
+      // A server with a fixed `url` can use {server.url} / {server.port} in its own command and ready.http.
+      const givenUrl = spec.url && !spec.url.includes("{server.") ? fillPlaceholders(spec.url, { index: spec.index, name: spec.name }) : undefined;
+      const server = await supervisor.startAndWait(withDatabase(spec), givenUrl, signal);
+      const url = spec.url ? fillPlaceholders(spec.url, { index: spec.index, name: spec.name, serverUrl: server.readyCapture }) : server.readyCapture;
+      emit(`server "${spec.name}" ready${url ? ` at ${url}` : ""} (pid ${server.pid})`);
+      if (spec.metrics && url) metricsUrls.push(fillPlaceholders(spec.metrics, { index: spec.index, name: spec.name, serverUrl: url }));
+      else if (spec.metrics && !url && spec === plan.server) metricsUrls.push(fillPlaceholders(spec.metrics, { index: 0, name: spec.name, serverUrl: url }));
+      if (url) serverUrls.push(url);
       if (signal.aborted) break;
     }
+    if (metricsUrls.length) metricsUrl = metricsUrls.join(" + ");
+    const serverUrl = serverUrls[0];
+    // workers spread over the replicas in turn; the load generator enqueues on the first
+    for (const [k, spec] of plan.workers.entries()) {
+      await supervisor.startAndWait(spec, serverUrls.length ? serverUrls[k % serverUrls.length] : undefined, signal);
+      if (signal.aborted) break;
+    }
+    if (plan.load && !signal.aborted) await supervisor.startAndWait(plan.load, serverUrl, signal);
     if (!signal.aborted) emit(`started ${plan.workers.length} worker process(es)${plan.load ? " and the load generator" : ""}`);
     for (const p of supervisor.started) sampler.add(p.spec.name, p.target, treeCgroups.get(p));
 
@@ -145,7 +174,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
       onWindowStart: async () => {
         if (metricsUrl) {
           scrapeStartAt = nowSeconds();
-          metricsStart = await tryScrape(metricsUrl, problems);
+          metricsStart = await tryScrapeAll(metricsUrls, problems);
           if (metricsStart) scrapes.push({ t: scrapeStartAt - windowStart, samples: metricsStart });
         }
         await sampler.pidusageMark(w.durationS);
@@ -156,13 +185,13 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
         // every sample in between too, for the series (a failed one is only a gap in it)
         if (!metricsUrl || p.k % scrapeStep !== 0) return;
         const at = nowSeconds();
-        const scraped = await scrapeMetrics(metricsUrl).catch(() => undefined);
+        const scraped = await scrapeAll(metricsUrls).catch(() => undefined);
         if (scraped) scrapes.push({ t: at - windowStart, samples: scraped });
       },
       onWindowEnd: async () => {
         if (metricsUrl) {
           scrapeEndAt = nowSeconds();
-          metricsEnd = await tryScrape(metricsUrl, problems);
+          metricsEnd = await tryScrapeAll(metricsUrls, problems);
           if (metricsEnd) scrapes.push({ t: scrapeEndAt - windowStart, samples: metricsEnd });
         }
         pidusageAtEnd = await sampler.pidusageMark(w.durationS);
@@ -185,10 +214,17 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     await supervisor.stopAll(opts.stopGraceMs);
     sampler.close();
     const busy = (await cgroups?.remove()) ?? [];
+    let clusterLeft = false;
+    try {
+      cluster?.remove();
+    } catch (err) {
+      clusterLeft = true;
+      problems.push(`the database cluster folder ${cluster?.dir} could not be removed (${(err as Error).message}), left for \`harness clean\``);
+    }
     if (busy.length) {
       // processes that left the process groups are still in them: keep the record for `harness clean`
       problems.push(`cgroup(s) still holding processes after the run, left for \`harness clean\`: ${busy.join(", ")}`);
-    } else {
+    } else if (!clusterLeft) {
       runRecord?.remove();
     }
   }

@@ -171,3 +171,40 @@ export function counterIncrease(start: PromSample[], end: PromSample[], name: st
   for (const [key, v] of before) if (!seen.has(key) && v > 0) vanished++;
   return { increase, reset, vanished };
 }
+
+/**
+ * The samples of several processes of one service (server replicas) as one: values of the same
+ * name and labels summed (counters and histogram buckets add up; a gauge becomes the total).
+ */
+export function sumScrapes(scrapes: PromSample[][]): PromSample[] {
+  if (scrapes.length === 1) return scrapes[0] as PromSample[];
+  const byKey = new Map<string, PromSample>();
+  for (const list of scrapes) {
+    for (const s of list) {
+      const key = `${s.name}{${Object.entries(s.labels)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(",")}}`;
+      const had = byKey.get(key);
+      if (had) had.value += s.value;
+      else byKey.set(key, { name: s.name, labels: s.labels, value: s.value });
+    }
+  }
+  return [...byKey.values()];
+}
+
+/** Scrape every replica and sum them; any one failing fails the whole scrape. */
+export async function scrapeAll(urls: string[]): Promise<PromSample[]> {
+  return sumScrapes(await Promise.all(urls.map((u) => scrapeMetrics(u))));
+}
+
+/** scrapeAll, with a failure written into `problems` (naming the replica that failed) instead of thrown. */
+export async function tryScrapeAll(urls: string[], problems: string[]): Promise<PromSample[] | undefined> {
+  const lists: PromSample[][] = [];
+  for (const u of urls) {
+    const one = await tryScrape(u, problems);
+    if (!one) return undefined;
+    lists.push(one);
+  }
+  return sumScrapes(lists);
+}

@@ -9,9 +9,10 @@ import { dirname, resolve } from "node:path";
 import { UsageError } from "../util/errors.js";
 import { checkProgram, checkReadyPattern } from "./preflight.js";
 import { packageRoot, referenceProgram } from "../util/paths.js";
+import { findPostgresBin } from "../supervise/postgres-cluster.js";
 import type { MetricsMap, Ready, Scenario } from "./schema.js";
 
-export type Role = "server" | "worker" | "load";
+export type Role = "server" | "worker" | "load" | "database";
 
 export interface ProcessSpec {
   role: Role;
@@ -32,6 +33,11 @@ export interface ProcessSpec {
   metrics?: string;
   /** the user's counters standing in for the reference server's poll counters */
   metricsMap?: MetricsMap;
+  /** run as this user and group (the throw-away Postgres cluster, which refuses root) */
+  uid?: number;
+  gid?: number;
+  /** the signal that asks it to stop (default SIGTERM; Postgres stops fast on SIGINT) */
+  stopSignal?: NodeJS.Signals;
 }
 
 /** A working directory from the file: placeholders filled, relative to the scenario file's folder. */
@@ -43,9 +49,17 @@ function resolveCwd(cwd: string | undefined, scenarioFile: string, index: number
   return dir;
 }
 
+/** The database under the reference server: a throw-away cluster the run starts, or an existing one. */
+export type DatabasePlan = { kind: "cluster" } | { kind: "url"; url: string };
+
 export interface Plan {
   scenario: Scenario;
+  /** the server (with replicas: the first of them, the one the load generator enqueues on) */
   server: ProcessSpec;
+  /** the other server replicas on the same database (server.reference.replicas > 1) */
+  replicas?: ProcessSpec[];
+  /** server.reference.store: postgres */
+  database?: DatabasePlan;
   workers: ProcessSpec[];
   load?: ProcessSpec;
 }
@@ -69,9 +83,19 @@ function checkReferenceArgs(program: string, args: string[], where: string): voi
 export function buildPlan(scenario: Scenario, scenarioFile: string): Plan {
   const node = process.execPath;
   let server: ProcessSpec;
+  const replicas: ProcessSpec[] = [];
+  let database: DatabasePlan | undefined;
   if ("reference" in scenario.server) {
     const program = referenceProgram("server");
     requireBuilt(program);
+    const ref = scenario.server.reference;
+    const postgres = ref.store === "postgres" || ref.databaseUrl !== undefined;
+    if (postgres && ref.db) throw new UsageError(`${scenarioFile}: field "server.reference.db": a SQLite file, but the store is postgres: leave one of them out`);
+    if (ref.replicas > 1 && !postgres) throw new UsageError(`${scenarioFile}: field "server.reference.replicas": replicas share one database: needs server.reference.store: postgres`);
+    if (postgres && !ref.databaseUrl && !findPostgresBin()) {
+      throw new UsageError(`${scenarioFile}: field "server.reference.store": postgres, but no PostgreSQL server programs (initdb, postgres) are installed (Debian: apt-get install postgresql); or give server.reference.databaseUrl`);
+    }
+    if (postgres) database = ref.databaseUrl ? { kind: "url", url: ref.databaseUrl } : { kind: "cluster" };
     const args = ["--notify", scenario.server.reference.notify];
     if (scenario.server.reference.db) args.push("--db", scenario.server.reference.db);
     if (scenario.server.reference.pollCostMs > 0) args.push("--poll-cost-ms", String(scenario.server.reference.pollCostMs));
@@ -87,6 +111,8 @@ export function buildPlan(scenario: Scenario, scenarioFile: string): Plan {
       readyTimeoutS: 15,
       metrics: scenario.server.reference.metrics ? "{server.url}/metrics" : undefined,
     };
+    // replicas: the same program under the names server-2, server-3, ... (the database URL reaches them all at start)
+    for (let i = 1; i < ref.replicas; i++) replicas.push({ ...server, name: `${server.name}-${i + 1}`, index: i });
   } else {
     const s = scenario.server;
     if (s.metricsMap && !s.metrics) throw new UsageError(`${scenarioFile}: field "server.metricsMap": needs "server.metrics", the Prometheus endpoint to scrape`);
@@ -108,7 +134,7 @@ export function buildPlan(scenario: Scenario, scenarioFile: string): Plan {
   }
 
   const workers: ProcessSpec[] = [];
-  const names = new Set<string>([server.name]);
+  const names = new Set<string>([server.name, ...replicas.map((r) => r.name), ...(database?.kind === "cluster" ? ["database"] : [])]);
   scenario.workers.forEach((g, gi) => {
     for (let i = 0; i < g.count; i++) {
       const name = g.count === 1 ? g.name : `${g.name}-${i + 1}`;
@@ -158,7 +184,7 @@ export function buildPlan(scenario: Scenario, scenarioFile: string): Plan {
     checkProgram(w, `${scenarioFile}: field "workers[${gi}].command[0]"`);
     checkReadyPattern(w.ready, scenarioFile, `workers[${gi}].ready`);
   }
-  return { scenario, server, workers, load };
+  return { scenario, server, workers, load, ...(replicas.length ? { replicas } : {}), ...(database ? { database } : {}) };
 }
 
 export interface PlaceholderValues {

@@ -57,6 +57,16 @@ export const referenceServerSchema = z
     metrics: z.boolean().default(true),
     /** busy CPU per poll handled, ms (an expensive poll handler: CPU rises, polls and wake-ups do not) */
     pollCostMs: z.number().min(0).max(10_000).default(0),
+    /**
+     * sqlite (default): an embedded file, a poll is an in-process query. postgres: a real database
+     * server, a poll is a query over the network; the harness starts a throw-away cluster (measured
+     * as role "database") unless databaseUrl names an existing one.
+     */
+    store: z.enum(["sqlite", "postgres"]).default("sqlite"),
+    /** an existing Postgres database (postgres://…) instead of a throw-away cluster; implies store: postgres */
+    databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, "expected a postgres:// or postgresql:// URL").optional(),
+    /** server processes on the one database (store: postgres), each with its own URL; workers are spread over them */
+    replicas: z.number().int().min(1).max(16).default(1),
   })
   .strict();
 

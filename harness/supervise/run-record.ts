@@ -7,12 +7,13 @@
  * A process is "ours" only when its pid AND its start time (clock ticks after boot, from
  * /proc/<pid>/stat) match the record: a pid reused by another program is never signalled.
  */
-import { mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { readStat } from "../sample/proc.js";
 import { removeCgroups, tryRemove } from "../sample/cgroup.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
+import { isClusterDir } from "./postgres-cluster.js";
 
 export interface RecordedProcess {
   name: string;
@@ -22,6 +23,8 @@ export interface RecordedProcess {
   startTicks: number;
   /** the process group it leads (the harness starts every process as a group leader) */
   pgid: number;
+  /** the signal that asks it to stop, when not SIGTERM (Postgres: SIGINT, a fast shutdown) */
+  stopSignal?: string;
 }
 
 export interface RunRecordFile {
@@ -33,6 +36,8 @@ export interface RunRecordFile {
   processes: RecordedProcess[];
   /** cgroup folders the run made (harness/sample/cgroup.ts), removed by the run or by `harness clean` */
   cgroups?: string[];
+  /** throw-away folders (a Postgres cluster) removed by the run or, after its processes stopped, by `harness clean` */
+  dirs?: string[];
 }
 
 /** Where run records live: $HARNESS_STATE_DIR, else $XDG_STATE_HOME/idle-cpu-harness, else ~/.local/state/idle-cpu-harness. */
@@ -84,9 +89,9 @@ export class RunRecord {
   }
 
   /** Record a started process group leader (written at once, before the next process starts). */
-  add(p: { name: string; role: string; pid: number; startTicks: number }): void {
+  add(p: { name: string; role: string; pid: number; startTicks: number; stopSignal?: string }): void {
     if (this.removed || p.startTicks < 0) return;
-    this.data.processes.push({ name: p.name, role: p.role, pid: p.pid, startTicks: p.startTicks, pgid: p.pid });
+    this.data.processes.push({ name: p.name, role: p.role, pid: p.pid, startTicks: p.startTicks, pgid: p.pid, ...(p.stopSignal ? { stopSignal: p.stopSignal } : {}) });
     try {
       this.write();
     } catch {
@@ -98,6 +103,17 @@ export class RunRecord {
   addCgroup(dir: string): void {
     if (this.removed) return;
     (this.data.cgroups ??= []).push(dir);
+    try {
+      this.write();
+    } catch {
+      // as in add(): the cleanup of this folder after a killed harness is lost, not the run
+    }
+  }
+
+  /** Record a throw-away folder right after it is made (written at once). */
+  addDir(dir: string): void {
+    if (this.removed) return;
+    (this.data.dirs ??= []).push(dir);
     try {
       this.write();
     } catch {
@@ -127,6 +143,8 @@ export interface DeadRun {
   orphans: LiveOrphan[];
   /** cgroup folders of the run that could not be removed yet (they still hold processes) */
   cgroups: string[];
+  /** throw-away folders of the run still on disk (removed once its processes are gone) */
+  dirs: string[];
 }
 
 function readRecord(file: string): RunRecordFile | undefined {
@@ -189,11 +207,12 @@ export function findDeadRuns(dir = activeDir(), keepEmpty = false): DeadRun[] {
     }
     // with nothing left running, the run's empty cgroups can go (tryRemove touches only harness-named folders)
     const cgroups = orphans.length === 0 ? (record.cgroups ?? []).filter((d) => !tryRemoveDeepestFirst(d, record.cgroups ?? [])) : (record.cgroups ?? []);
-    if (orphans.length === 0 && cgroups.length === 0 && !keepEmpty) {
+    const dirs = orphans.length === 0 ? removeDirs(record.dirs ?? []) : (record.dirs ?? []).filter((d) => isClusterDir(d) && existsSync(d));
+    if (orphans.length === 0 && cgroups.length === 0 && dirs.length === 0 && !keepEmpty) {
       removeQuietly(file);
       continue;
     }
-    out.push({ file, record, orphans, cgroups });
+    out.push({ file, record, orphans, cgroups, dirs });
   }
   return out;
 }
@@ -211,11 +230,27 @@ export function describeDeadRuns(runs: DeadRun[]): string {
 }
 
 export interface CleanOutcome {
+  /** throw-away folders that could not be removed */
+  leftDirs: string[];
   stopped: LiveOrphan[];
   /** still alive after SIGKILL (should not happen) */
   survivors: LiveOrphan[];
   /** cgroup folders still holding processes (that left the recorded process groups), with their pids */
   leftCgroups: string[];
+}
+
+/** Remove a run's throw-away folders (only those named as ours); returns the ones still there. */
+function removeDirs(dirs: string[]): string[] {
+  for (const d of dirs) {
+    if (!isClusterDir(d)) continue;
+    try {
+      rmSync(d, { recursive: true, force: true, maxRetries: 3 });
+    } catch {
+      // reported as left below
+    }
+  }
+  // a folder not named as ours is never touched, nor kept waiting for
+  return dirs.filter((d) => isClusterDir(d) && existsSync(d));
 }
 
 /** rmdir one of a run's cgroup folders after its sub-folders (listed in the same record). */
@@ -245,7 +280,7 @@ export async function cleanDeadRuns(runs: DeadRun[], graceMs = 3000): Promise<Cl
       }
     }
   };
-  signal(stillOurs(), "SIGTERM");
+  for (const o of stillOurs()) signal([o], (o.stopSignal as NodeJS.Signals | undefined) ?? "SIGTERM");
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline && stillOurs().length > 0) await sleep(50);
   const stubborn = stillOurs();
@@ -254,13 +289,16 @@ export async function cleanDeadRuns(runs: DeadRun[], graceMs = 3000): Promise<Cl
   while (Date.now() < killDeadline && stillOurs().length > 0) await sleep(20);
   const survivors = stillOurs();
   const leftCgroups: string[] = [];
+  const leftDirs: string[] = [];
   for (const r of runs) {
     if (r.orphans.some((o) => survivors.includes(o))) continue;
     const left = await removeCgroups(r.record.cgroups ?? []);
     leftCgroups.push(...left);
-    if (left.length === 0) removeQuietly(r.file);
+    const dirs = removeDirs(r.record.dirs ?? []);
+    leftDirs.push(...dirs);
+    if (left.length === 0 && dirs.length === 0) removeQuietly(r.file);
   }
-  return { stopped: targets.filter((o) => !survivors.includes(o)), survivors, leftCgroups };
+  return { leftDirs, stopped: targets.filter((o) => !survivors.includes(o)), survivors, leftCgroups };
 }
 
 /** Open the record of a new run; a state folder that cannot be written costs the orphan check, not the run. */

@@ -56,6 +56,8 @@ export class Supervisor {
       env: { ...process.env, ...env, HARNESS_PROCESS_NAME: spec.name, HARNESS_INDEX: String(spec.index) },
       stdio: ["ignore", "pipe", "pipe"],
       detached: true,
+      uid: spec.uid,
+      gid: spec.gid,
     });
     const spawnError = new Promise<Error>((resolve) => child.once("error", resolve));
     if (child.pid === undefined) {
@@ -103,8 +105,9 @@ export class Supervisor {
   /** Stop every process group started: SIGTERM, then SIGKILL after the grace period. */
   async stopAll(graceMs = 3000): Promise<void> {
     this.stopping = true;
-    const groups = this.started.filter(ourGroup).map((p) => p.pid);
-    for (const pgid of groups) signalGroup(pgid, "SIGTERM");
+    const ours = this.started.filter(ourGroup);
+    const groups = ours.map((p) => p.pid);
+    for (const p of ours) signalGroup(p.pid, p.spec.stopSignal ?? "SIGTERM");
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline && groups.some(groupAlive)) await sleep(50);
     for (const pgid of groups) if (groupAlive(pgid)) signalGroup(pgid, "SIGKILL");

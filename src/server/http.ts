@@ -6,7 +6,9 @@ import { booleanField, HttpError, numberField, readJsonBody, sendJson, stringFie
 import { LongPolls } from "./longpoll.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { Notifier, type NotifyMode } from "./notifier.js";
-import { JobStore, type Job } from "./store.js";
+import { JobStore, type Job, type Store } from "./store.js";
+import { PostgresStore } from "./store-postgres.js";
+import { PostgresBus } from "./notify-postgres.js";
 
 export interface ServerOptions {
   host?: string;
@@ -14,6 +16,8 @@ export interface ServerOptions {
   port?: number;
   /** a SQLite file, ":memory:", or undefined for a fresh temporary file removed on close */
   db?: string;
+  /** a Postgres URL: the store is that database, notifications go through it (LISTEN/NOTIFY), replicas can share it */
+  databaseUrl?: string;
   notify?: NotifyMode;
   maxBodyBytes?: number;
   /** 0 = no heartbeat comments on SSE streams */
@@ -48,22 +52,25 @@ const monoSeconds = (): number => performance.now() / 1000;
 /** Wall-clock milliseconds with microsecond resolution, for enqueue/claim stamps (pickup latency under 1 ms shows). */
 const nowMs = (): number => Math.round((performance.timeOrigin + performance.now()) * 1000) / 1000;
 
-export function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
+export async function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const host = opts.host ?? "127.0.0.1";
   const maxBody = opts.maxBodyBytes ?? 65_536;
   const pollCost = opts.pollCostMs ?? 0;
   const metrics = createMetrics();
-  const store = new JobStore(opts.db);
+  const store: Store = opts.databaseUrl ? await PostgresStore.open(opts.databaseUrl) : new JobStore(opts.db);
   const notifier = new Notifier(opts.notify ?? "off", metrics, opts.sseHeartbeatMs ?? 15_000);
+  if (store instanceof PostgresStore && opts.notify && opts.notify !== "off" && opts.databaseUrl) {
+    notifier.attachBus(await PostgresBus.open(opts.databaseUrl, store.pool, (job) => notifier.deliver(job)));
+  }
   const longPolls = new LongPolls(metrics);
   /** per worker+loop: when the response to its previous poll was finished */
   const lastAnswered = new Map<string, number>();
   /** per worker+loop: 1 after a poll that claimed, 2 after the first empty poll following it (its next gap is the backoff after work) */
   const afterWork = new Map<string, 1 | 2>();
 
-  const claim = (queue: string, worker: string, loop: string): Job | undefined => {
+  const claim = async (queue: string, worker: string, loop: string): Promise<Job | undefined> => {
     const now = nowMs();
-    const job = store.claim(queue, `${worker}/${loop}`, now);
+    const job = await store.claim(queue, `${worker}/${loop}`, now);
     if (job) {
       metrics.claims.inc({ worker, loop });
       metrics.pickupLatency.observe(Math.max(0, now - job.enqueuedAt) / 1000);
@@ -100,7 +107,7 @@ export function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
       }
       sendJson(res, 200, { job: job ?? null });
     };
-    const job = claim(queue, worker, loop);
+    const job = await claim(queue, worker, loop);
     if (job || waitMs === 0) return answer(job);
     await longPolls.hold(queue, worker, loop, waitMs, answer, (gone) => res.once("close", gone));
   }
@@ -109,17 +116,17 @@ export function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
     const body = await readJsonBody(req, maxBody);
     const queue = stringField(body, "queue");
     const payload = (body as Record<string, unknown>).payload ?? null;
-    const job = store.enqueue(queue, payload, nowMs());
+    const job = await store.enqueue(queue, payload, nowMs());
     metrics.enqueued.inc({ queue });
     sendJson(res, 201, { id: job.id, enqueuedAt: job.enqueuedAt });
     notifier.publish(job);
-    longPolls.release(queue, (w) => claim(queue, w.worker, w.loop));
+    void longPolls.release(queue, (w) => claim(queue, w.worker, w.loop));
   }
 
   async function complete(req: IncomingMessage, res: ServerResponse, id: number): Promise<void> {
     const body = await readJsonBody(req, maxBody);
     stringField(body, "worker");
-    if (!store.complete(id, nowMs())) throw new HttpError(404, `no claimed job ${id}`);
+    if (!(await store.complete(id, nowMs()))) throw new HttpError(404, `no claimed job ${id}`);
     metrics.completed.inc();
     sendJson(res, 200, { ok: true });
   }
@@ -170,8 +177,7 @@ export function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
       notifier.close();
       longPolls.closeAll();
       server.close(() => {
-        store.close();
-        done();
+        void Promise.resolve(store.close()).then(done);
       });
       server.closeAllConnections();
     });
@@ -180,7 +186,7 @@ export function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
 
   return new Promise((resolve, reject) => {
     server.once("error", (err) => {
-      store.close();
+      void store.close();
       notifier.close();
       reject(err);
     });

@@ -53,11 +53,13 @@ export class LongPolls {
   }
 
   /** A job arrived on `queue`: give it to the oldest held poll there, if any. */
-  release(queue: string, claim: (w: Waiter) => Job | undefined): void {
+  async release(queue: string, claim: (w: Waiter) => Job | undefined | Promise<Job | undefined>): Promise<void> {
     const set = this.byQueue.get(queue);
     if (!set) return;
     for (const w of set) {
-      const job = claim(w);
+      // SQLite answers at once (no timer can run in between); a Postgres claim is a round trip, during
+      // which the poll may time out: the job is then claimed for a poll already answered (noted in README)
+      const job = await claim(w);
       if (job) w.finish(job, "work");
       return;
     }

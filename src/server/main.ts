@@ -9,6 +9,7 @@ runMain("server", async () => {
     host: { type: "string", env: "JOBS_HOST" },
     port: { type: "string", env: "JOBS_PORT" },
     db: { type: "string", env: "JOBS_DB" },
+    "database-url": { type: "string", env: "JOBS_DATABASE_URL" },
     notify: { type: "string", env: "JOBS_NOTIFY" },
     "max-body": { type: "string" },
     "sse-heartbeat-ms": { type: "string" },
@@ -28,11 +29,14 @@ runMain("server", async () => {
     host,
     port: intArg(a.port as string | undefined, "port", 0, 0, 65535),
     db: a.db as string | undefined,
+    databaseUrl: a["database-url"] as string | undefined,
     notify: notify as NotifyMode,
     maxBodyBytes: intArg(a["max-body"] as string | undefined, "max-body", 65_536, 1),
     sseHeartbeatMs: intArg(a["sse-heartbeat-ms"] as string | undefined, "sse-heartbeat-ms", 15_000),
     pollCostMs,
   };
+  if (opts.databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(opts.databaseUrl)) throw new ArgError(`--database-url: expected a postgres:// URL, got "${opts.databaseUrl}"`);
+  if (opts.databaseUrl !== undefined && opts.db !== undefined) throw new ArgError("--db (a SQLite file) and --database-url (Postgres) exclude each other");
   if (a.check) return;
   let server;
   try {
@@ -41,7 +45,7 @@ runMain("server", async () => {
     // a db path that cannot be opened or a port in use is a bad option: one line, exit 2
     const e = err as Error & { code?: string };
     if (e.code === "EADDRINUSE" || e.code === "EACCES") throw new ArgError(`--port ${opts.port}: ${e.message}`);
-    if (err instanceof DbOpenError) throw new ArgError(`--db: ${e.message}`);
+    if (err instanceof DbOpenError) throw new ArgError(`${opts.databaseUrl ? "--database-url" : "--db"}: ${e.message}`);
     throw err;
   }
   process.stdout.write(`LISTENING ${server.url}\n`);

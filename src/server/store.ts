@@ -1,4 +1,8 @@
-/** The job store: SQLite through better-sqlite3, a real indexed query per poll, a claim per transaction. */
+/**
+ * The job store. `Store` is what the server needs from one; `JobStore` is the default, SQLite through
+ * better-sqlite3 (embedded: a poll is an in-process query of microseconds); store-postgres.ts is the
+ * other, a real query over the network per poll.
+ */
 import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,10 +22,21 @@ interface Row {
   enqueued_at: number;
 }
 
+type Maybe<T> = T | Promise<T>;
+
+/** A job store: SQLite answers at once, Postgres with a promise; the server awaits either. */
+export interface Store {
+  enqueue(queue: string, payload: unknown, now: number): Maybe<Job>;
+  /** Claim the oldest pending job of a queue, or undefined when it is empty. */
+  claim(queue: string, worker: string, now: number): Maybe<Job | undefined>;
+  complete(id: number, now: number): Maybe<boolean>;
+  close(): Maybe<void>;
+}
+
 /** The database could not be opened or set up (bad path, not a SQLite file, no permission). */
 export class DbOpenError extends Error {}
 
-export class JobStore {
+export class JobStore implements Store {
   private readonly db: Database.Database;
   private readonly tempDir?: string;
   /** the database file (a temporary one unless given), or ":memory:" */

@@ -54,6 +54,8 @@ export function fanoutVerdicts(ctx: RuleContext): Verdict[] {
   const r = reading(ctx);
   if (!r || r.perJob < T.fanoutMinNotificationsPerJob || r.wastedShare < T.fanoutMinWastedShare) return [];
   const server = ctx.ev.processes.find((p) => p.countersServer);
+  // with replicas on a database, every replica relays the notifications, and the database carries them
+  const relays = server ? ctx.ev.processes.filter((p) => p === server || p.role === "database" || p.role === "server") : [];
   const workers = ctx.ev.processes.filter((p) => p.role === "worker");
   const missing: string[] = [];
   let kind: string;
@@ -67,9 +69,10 @@ export function fanoutVerdicts(ctx: RuleContext): Verdict[] {
   const parts: string[] = [];
   let cpu = 0;
   let cpuKnown = false;
-  if (server && server.cpuPercent !== null) {
-    parts.push(`${server.name} ${fmtPct(server.cpuPercent)}`);
-    cpu += server.cpuPercent;
+  for (const p of relays) {
+    if (p.cpuPercent === null) continue;
+    parts.push(`${p.name} ${fmtPct(p.cpuPercent)}`);
+    cpu += p.cpuPercent;
     cpuKnown = true;
   }
   const workerCpus = workers.map((w) => w.cpuPercent).filter((x): x is number => x !== null);
@@ -85,7 +88,7 @@ export function fanoutVerdicts(ctx: RuleContext): Verdict[] {
     msPer = (cpu * 10) / r.notificationsPerS;
     cpuWords = `; the CPU it drives: ${parts.join(" + ")} of one core for ${fmtNum(r.notificationsPerS)} notifications/s, ${fmtNum(msPer, 2)} ms of CPU per notification`;
   } else if (!cpuKnown) missing.push("no CPU samples: the CPU the notifications cost is unknown");
-  for (const p of [server, ...workers]) if (p) {
+  for (const p of [...relays, ...workers]) if (p) {
     ctx.explained.add(p.name);
   }
   return [

@@ -89,6 +89,12 @@ function loopVerdict(ctx: RuleContext, p: ProcessEvidence, l: WorkerPollFigures)
   return verdict(p.name, "periodic-poll", `${label}: polls every ${fmtEvery(l.pollsPerS)} (${fmtNum(l.pollsPerS)} polls/s, ${fmtNum(l.pollsPerS * 86_400, 0)} requests/day, ${emptyWords})${wire}`, evidence, missing);
 }
 
+/** A server whose busiest client connection goes to the run's database: its queries answer the workers' polls. */
+function queriesTheDatabaseOnly(ctx: RuleContext, p: ProcessEvidence): boolean {
+  const top = p.wire?.links[0];
+  return top !== undefined && ctx.ev.processes.some((x) => x.role === "database" && x.name === top.peer);
+}
+
 function wireVerdict(ctx: RuleContext, p: ProcessEvidence): Verdict | null {
   const w = p.wire;
   if (!w) return null;
@@ -136,7 +142,8 @@ function noCountersSentenceFor(ctx: RuleContext): string {
 export function pollLoopVerdicts(ctx: RuleContext): Verdict[] {
   const out: Verdict[] = [];
   for (const p of ctx.ev.processes) {
-    if (p.role === "load" || ctx.named.has(p.name)) continue;
+    if (p.role === "load" || p.role === "database" || ctx.named.has(p.name)) continue; // the database answers queries; it never polls
+    if (p.role === "server" && p.loops.length === 0 && queriesTheDatabaseOnly(ctx, p)) continue; // the workers' polls passed on, not a loop of its own
     const found = p.loops.length ? p.loops.map((l) => loopVerdict(ctx, p, l)).filter((v): v is Verdict => v !== null) : [wireVerdict(ctx, p)].filter((v): v is Verdict => v !== null);
     if (found.length) ctx.named.add(p.name);
     out.push(...found);

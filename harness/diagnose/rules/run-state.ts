@@ -11,10 +11,11 @@ import { ACCUSING, verdict, type RuleContext } from "./context.js";
 /** "server 0.7%, worker 0.7%": the role totals, leaving out the load generator */
 export function cpuWords(r: RunResult): string {
   const parts: string[] = [];
-  for (const role of ["server", "worker"] as const) {
+  for (const role of ["server", "database", "worker"] as const) {
     const s = r.roles[role];
     if (!s) continue;
-    parts.push(`${role === "worker" ? (s.count > 1 ? `${s.count} workers` : "worker") : "server"} ${fmtPct(s.cpuPercent)}`);
+    const who = role === "worker" ? (s.count > 1 ? `${s.count} workers` : "worker") : role === "server" && s.count > 1 ? `${s.count} servers` : role;
+    parts.push(`${who} ${fmtPct(s.cpuPercent)}`);
   }
   return parts.join(", ");
 }
@@ -76,7 +77,7 @@ export function closingVerdicts(ctx: RuleContext, sofar: Verdict[]): Verdict[] {
   const out: Verdict[] = [];
   if (ctx.ev.sampled) {
     const accused = sofar.some((v) => ACCUSING.has(v.pattern));
-    const cpus = (["server", "worker"] as const).map((role) => r.roles[role]?.cpuPercent).filter((x): x is number => typeof x === "number");
+    const cpus = (["server", "database", "worker"] as const).map((role) => r.roles[role]?.cpuPercent).filter((x): x is number => typeof x === "number");
     const maxCpu = cpus.length ? Math.max(...cpus) : null;
     const polls = r.server.scraped ? r.server.pollsPerS : null;
     const pollWords = polls !== null ? `, ${fmtNum(polls)} polls/s` : "";

@@ -11,7 +11,7 @@ import { verdict, type RuleContext } from "./context.js";
 export function timerVerdicts(ctx: RuleContext): Verdict[] {
   const out: Verdict[] = [];
   for (const p of ctx.ev.processes) {
-    if (p.role === "load" || ctx.named.has(p.name) || !p.wakeups || p.wakeups.perS < T.timerMinWakeupsPerS) continue;
+    if (p.role === "load" || p.role === "database" || ctx.named.has(p.name) || !p.wakeups || p.wakeups.perS < T.timerMinWakeupsPerS) continue;
     const missing: string[] = [];
     const what = p.wakeups.kind === "voluntary" ? "wake-ups/s" : "context switches/s";
     if (p.wakeups.kind === "all") missing.push(`${p.name}: voluntary wake-ups were not counted apart from preemptions: the figure is all context switches`);
