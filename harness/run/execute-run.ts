@@ -183,6 +183,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     await wire.stop();
     measuredS = clock?.measuredS ?? 0;
     await supervisor.stopAll(opts.stopGraceMs);
+    problems.push(...supervisor.logNotes());
     sampler.close();
     const busy = (await cgroups?.remove()) ?? [];
     if (busy.length) {
