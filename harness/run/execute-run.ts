@@ -215,6 +215,8 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     return { ...(check === undefined ? figures : { ...figures, pidusageCpuPercent: Math.round(check * 100) / 100 }), ...wire.figures(p.spec.name) };
   });
   problems.push(...sampler.problems());
+  const unmeasured = processes.filter((p) => p.samples.length === 0);
+  if (unmeasured.length) problems.push(`not measured (the run ended before the window's first reading): ${unmeasured.map((p) => `${p.role} "${p.name}"`).join(", ")}; their CPU, wake-up, syscall and memory figures are unknown, shown as "–", not 0`);
   // the server's counters cover the span between its two scrapes, which is what its rates divide by
   const serverS = scrapeEndAt - scrapeStartAt;
   const scraped = metricsUrl && metricsStart && metricsEnd && serverS > 0;
