@@ -101,6 +101,8 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   /** every scrape of the window, for the per-interval series */
   const scrapes: TimedScrape[] = [];
   let metricsUrl: string | null = null;
+  /** a scrape timed out: no more per-interval scrapes this window (each would delay the readings) */
+  let seriesHung = false;
   let measuredS = 0;
   let clock: WindowDriver | undefined;
   let scrapeStartAt = Number.NaN;
@@ -147,6 +149,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
           scrapeStartAt = nowSeconds();
           metricsStart = await tryScrape(metricsUrl, problems);
           if (metricsStart) scrapes.push({ t: scrapeStartAt - windowStart, samples: metricsStart });
+          else if (/timed out/.test(problems.at(-1) ?? "")) seriesHung = true;
         }
         await sampler.pidusageMark(w.durationS);
         // after the figures above, so the wire's own time (perf attaching, ss) shifts none of them
@@ -154,9 +157,13 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
       },
       onSample: async (p) => {
         // every sample in between too, for the series (a failed one is only a gap in it)
-        if (!metricsUrl || p.k % scrapeStep !== 0) return;
+        if (!metricsUrl || seriesHung || p.k % scrapeStep !== 0) return;
         const at = nowSeconds();
-        const scraped = await scrapeMetrics(metricsUrl).catch(() => undefined);
+        const scraped = await scrapeMetrics(metricsUrl).catch((err: Error) => {
+          // an endpoint that hangs would make every reading of the window wait for it: stop asking
+          if (/timed out/.test(err.message)) seriesHung = true;
+          return undefined;
+        });
         if (scraped) scrapes.push({ t: at - windowStart, samples: scraped });
       },
       onWindowEnd: async () => {
@@ -215,6 +222,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     return { ...(check === undefined ? figures : { ...figures, pidusageCpuPercent: Math.round(check * 100) / 100 }), ...wire.figures(p.spec.name) };
   });
   problems.push(...sampler.problems());
+  if (seriesHung) problems.push(`a scrape of ${metricsUrl} timed out: the per-interval scrapes stopped there, so the server's series has a gap to the window's end`);
   const unmeasured = processes.filter((p) => p.samples.length === 0);
   if (unmeasured.length) problems.push(`not measured (the run ended before the window's first reading): ${unmeasured.map((p) => `${p.role} "${p.name}"`).join(", ")}; their CPU, wake-up, syscall and memory figures are unknown, shown as "–", not 0`);
   // the server's counters cover the span between its two scrapes, which is what its rates divide by
