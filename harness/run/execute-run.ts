@@ -7,7 +7,7 @@ import { join, relative } from "node:path";
 import { RunError, UsageError } from "../util/errors.js";
 import type { Plan, ProcessSpec } from "../scenario/plan.js";
 import { Supervisor, type Started } from "../supervise/supervisor.js";
-import { openRunRecord } from "../supervise/run-record.js";
+import { liveRunUsing, openRunRecord } from "../supervise/run-record.js";
 import { markRunInProgress } from "../report/in-progress.js";
 import { Sampler } from "../sample/sampler.js";
 import { detectCgroups, RunCgroups, type ProcessCgroup } from "../sample/cgroup.js";
@@ -66,6 +66,9 @@ export function prepareOutDir(outDir: string): void {
   } catch (err) {
     throw new UsageError(`output folder ${outDir} cannot be written: ${(err as Error).message}`);
   }
+  // two runs in one folder would delete each other's result.json and interleave their logs
+  const other = liveRunUsing(outDir);
+  if (other) throw new UsageError(`output folder ${outDir} is in use by another harness run (pid ${other.harness.pid}, scenario ${other.scenario}, started ${other.startedAt}): wait for it to end or pass another --out`);
 }
 
 export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
