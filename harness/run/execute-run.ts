@@ -21,6 +21,7 @@ import { chooseIntervalS, processFigures, summariseRoles } from "../analyze/proc
 import { emptyServerFigures, metricNames, serverFigures } from "../analyze/server-figures.js";
 import { addSeriesFigures, type TimedScrape } from "../analyze/server-series.js";
 import { describeMachine } from "../analyze/machine.js";
+import { stoppedNotes } from "../analyze/stopped.js";
 import { SCHEMA_VERSION, type RunResult, type Role } from "../analyze/result-types.js";
 import { fillPlaceholders } from "../scenario/plan.js";
 import { toolVersion } from "../util/version.js";
@@ -205,7 +206,13 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   }
 
   const status: RunResult["status"] = signal.aborted ? "interrupted" : failed ? "failed" : "ok";
-  if (signal.aborted) problems.push("the run was interrupted before its window ended: figures cover only the part measured");
+  if (signal.aborted) {
+    problems.push(
+      clock?.reachedEnd
+        ? "the run was interrupted after its window ended, while stopping its processes: the figures cover the whole window"
+        : "the run was interrupted before its window ended: figures cover only the part measured",
+    );
+  }
   const intervalS = chooseIntervalS(w.durationS, w.sampleS);
   const processes = supervisor.started.map((p) => {
     const track = sampler.tracks.get(p.spec.name);
@@ -225,6 +232,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     return { ...(check === undefined ? figures : { ...figures, pidusageCpuPercent: Math.round(check * 100) / 100 }), ...wire.figures(p.spec.name) };
   });
   problems.push(...sampler.problems());
+  problems.push(...stoppedNotes(sampler.tracks, (key) => `${supervisor.started.find((p) => p.spec.name === key)?.spec.role ?? "process"} "${key}"`));
   if (seriesHung) problems.push(`a scrape of ${metricsUrl} timed out: the per-interval scrapes stopped there, so the server's series has a gap to the window's end`);
   const unmeasured = processes.filter((p) => p.samples.length === 0);
   if (unmeasured.length) problems.push(`not measured (the run ended before the window's first reading): ${unmeasured.map((p) => `${p.role} "${p.name}"`).join(", ")}; their CPU, wake-up, syscall and memory figures are unknown, shown as "–", not 0`);
