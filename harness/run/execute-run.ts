@@ -119,7 +119,9 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     const how = p.exit?.signal ? `signal ${p.exit.signal}` : `code ${p.exit?.code}`;
     const crash = p.spec.role === "server" || !plan.scenario.expectCrashes;
     if (crash) failed = true;
-    const msg = `${p.spec.role} "${p.spec.name}" exited (${how}) during the run${crash ? "" : " (expected by the scenario)"}`;
+    // 126/127: the status exec gives when the program cannot be run (not a program, no interpreter)
+    const hint = p.exit?.code === 126 || p.exit?.code === 127 ? `: ${p.exit.code} means its program could not be executed; check its command (${p.argv[0] ?? ""})` : "";
+    const msg = `${p.spec.role} "${p.spec.name}" exited (${how}) during the run${hint}${crash ? "" : " (expected by the scenario)"}`;
     problems.push(msg);
     emit(msg);
   };
@@ -235,7 +237,10 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   problems.push(...stoppedNotes(sampler.tracks, (key) => `${supervisor.started.find((p) => p.spec.name === key)?.spec.role ?? "process"} "${key}"`));
   if (seriesHung) problems.push(`a scrape of ${metricsUrl} timed out: the per-interval scrapes stopped there, so the server's series has a gap to the window's end`);
   const unmeasured = processes.filter((p) => p.samples.length === 0);
-  if (unmeasured.length) problems.push(`not measured (the run ended before the window's first reading): ${unmeasured.map((p) => `${p.role} "${p.name}"`).join(", ")}; their CPU, wake-up, syscall and memory figures are unknown, shown as "–", not 0`);
+  if (unmeasured.length) {
+    const why = (p: (typeof processes)[number]): string => (p.exit ? "it exited before" : "the run ended before");
+    problems.push(`not measured (no reading in the window): ${unmeasured.map((p) => `${p.role} "${p.name}" (${why(p)} the window's first reading)`).join(", ")}; their CPU, wake-up, syscall and memory figures are unknown, shown as "–", not 0`);
+  }
   // the server's counters cover the span between its two scrapes, which is what its rates divide by
   const serverS = scrapeEndAt - scrapeStartAt;
   const scraped = metricsUrl && metricsStart && metricsEnd && serverS > 0;
