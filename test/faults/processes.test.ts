@@ -32,6 +32,14 @@ matrixTests("processes", {
     expect(report(out)).toMatch(/crasher \(exited at -?[\d.]+ s: mean until then\)/);
     await expectLeaves(row, out);
   },
+  "run: worker crashes mid-window, crashes expected": async (row) => {
+    const file = scenario("crash-expected", [SERVER, "workers:", "  - { name: steady, command: [sleep, '60'] }", "  - { name: crasher, command: [/bin/sh, -c, 'sleep 1.5; exit 3'] }", "expectCrashes: true"]);
+    const out = join(dir, "crash-expected");
+    const r = await harness(["run", file, ...W(2.5, 0.5), "--out", out], env);
+    expectRow(row, r, out);
+    expect(loadResult(out).status).toBe("ok");
+    await expectLeaves(row, out);
+  },
   "run: server crashes mid-window": async (row) => {
     const file = scenario("server-crash", ["server: { name: srv, command: [/bin/sh, -c, 'sleep 2; kill -SEGV $$'], ready: { delayMs: 50 } }", "workers: [{ name: w, command: [sleep, '60'] }]"]);
     const out = join(dir, "server-crash");
