@@ -10,7 +10,6 @@ import { childrenMap } from "../../harness/sample/proc.js";
 
 const start = trackGroups();
 
-
 describe("sampler faults", () => {
   it("counts descendants: a worker started through sh includes its child's CPU", async () => {
     const c = start("/bin/sh", ["-c", "sh -c 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done'; sleep 5"]);
