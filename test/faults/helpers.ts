@@ -120,7 +120,7 @@ export async function expectLeaves(row: FaultCase, out: string, ownPids: (number
   // nothing of the run's is left running (after `harness clean` for a killed harness)
   // (the test's own processes, e.g. what an attach measured, are the test's to stop)
   const left = (): string[] => leftoverProcesses().filter((l) => !ownPids.includes(Number(l.split(":")[0])));
-  for (let i = 0; i < 40 && left().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 60 && left().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
   expect(left()).toEqual([]);
 }
 
