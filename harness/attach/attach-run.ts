@@ -14,6 +14,7 @@ import { clockTicksPerSecond } from "../sample/proc.js";
 import { chooseIntervalS, processFigures, summariseRoles } from "../analyze/process-figures.js";
 import { emptyServerFigures, metricNames, serverFigures, type MetricNames } from "../analyze/server-figures.js";
 import { describeMachine } from "../analyze/machine.js";
+import { stoppedNotes } from "../analyze/stopped.js";
 import { SCHEMA_VERSION, type Role, type RunResult } from "../analyze/result-types.js";
 import { scrapeTimes, WindowDriver } from "../run/window.js";
 import { toolVersion } from "../util/version.js";
@@ -125,6 +126,7 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
     return { ...processFigures(track, meta, opts.durationS, intervalS, clk, problems), ...wire.figures(t.name) };
   });
   problems.push(...sampler.problems());
+  problems.push(...stoppedNotes(sampler.tracks, (key) => `${targets.find((t) => t.name === key)?.role ?? "process"} "${key}"`));
   // the server's counters cover the span between its two scrapes, which is what its rates divide by
   const serverS = scrapeEndAt - scrapeStartAt;
   const server =

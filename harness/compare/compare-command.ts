@@ -1,6 +1,8 @@
 /** `harness compare <result.json | run folder | comparison folder>...`: rebuild a comparison from saved results. */
 import { relative, resolve } from "node:path";
+import { accessSync, constants } from "node:fs";
 import { UsageError } from "../util/errors.js";
+import { makeDirs } from "../util/make-dirs.js";
 import { buildComparison, type SavedRun } from "./build-comparison.js";
 import { loadSaved } from "./load-results.js";
 import { renderComparisonTables } from "../report/comparison-markdown.js";
@@ -20,6 +22,15 @@ export function compareCommand(args: string[], opts: CompareCommandOptions, comm
   if (args.length === 0) throw new UsageError("compare needs at least one result.json or run folder");
   const saved = args.flatMap((a) => loadSaved(a));
   const base = opts.out ? resolve(opts.out) : process.cwd();
+  if (opts.out) {
+    // before the tables are printed: an --out that cannot be written is bad input, said in one line
+    try {
+      makeDirs(base);
+      accessSync(base, constants.W_OK);
+    } catch (err) {
+      throw new UsageError(`output folder ${base} cannot be written: ${(err as Error).message}`);
+    }
+  }
   const comparison = buildComparison(relativeTo(base, saved));
   process.stdout.write(renderComparisonTables(comparison) + "\n");
   if (opts.out) {

@@ -84,3 +84,16 @@ export function ratioRangeText(r: { lo: number; hi: number }): string {
   const hi = x(r.hi, Math.ceil);
   return lo === hi ? lo : `${lo}–${hi}`;
 }
+
+/**
+ * Whether a process was measured at all: a process started but never read in the window (the run
+ * failed or was interrupted before its first reading) has no figures, and shows "–", never 0.
+ */
+export function wasMeasured(p: { samples: unknown[] }): boolean {
+  return p.samples.length > 0;
+}
+
+/** A role's mean CPU when at least one of its processes was measured, else undefined ("–"). */
+export function measuredRoleCpu(r: { processes: { role: string; samples: unknown[] }[]; roles: Partial<Record<string, { cpuPercent: number }>> }, role: string): number | undefined {
+  return r.processes.some((p) => p.role === role && wasMeasured(p)) ? r.roles[role]?.cpuPercent : undefined;
+}

@@ -3,7 +3,7 @@ import type { ProcessResult, RunResult, Verdict } from "../analyze/result-types.
 import { verdictsOf } from "../diagnose/diagnose.js";
 import { asciiCpuChart } from "./ascii-chart.js";
 import { cell, code, codeCell, fenced, shellQuote } from "./escape.js";
-import { latencyQuantiles, num, pct, share, table } from "./format.js";
+import { latencyQuantiles, measuredRoleCpu, num, pct, share, table, wasMeasured } from "./format.js";
 import { serverSeriesSections } from "./server-series-markdown.js";
 import { connectionsSection } from "./connections-markdown.js";
 import { prometheusMethodLines, prometheusSections } from "./prometheus-markdown.js";
@@ -157,8 +157,8 @@ function verdictItem(v: Verdict): string {
 }
 
 function headline(r: RunResult): string {
-  const s = r.roles.server?.cpuPercent;
-  const w = r.roles.worker?.cpuPercent;
+  const s = measuredRoleCpu(r, "server");
+  const w = measuredRoleCpu(r, "worker");
   const polls = r.server.pollsPerS;
   const who = s === undefined ? `Workers ${pct(w)}` : w === undefined ? `Server ${pct(s)}` : `Server ${pct(s)} and workers ${pct(w)}`;
   return `${who} of one core over the window${polls !== null ? `, ${num(polls)} polls/s` : ""}.`;
@@ -168,11 +168,15 @@ function summaryTable(r: RunResult): string {
   const rows: string[][] = [];
   const sorted = [...r.processes].sort((a, b) => roleOrder(a) - roleOrder(b));
   for (const p of sorted) {
+    if (!wasMeasured(p)) {
+      rows.push([p.role, `${cell(p.name)} (not measured: no reading in the window)`, "–", "–", "–", "–", "–", "–"]);
+      continue;
+    }
     rows.push([p.role, cell(p.name) + (p.exit ? ` (exited at ${p.exit.atS} s: mean until then)` : ""), pct(p.cpuPercent, 2), num(p.cpuSeconds, 2), ...wakeCells(p), num(p.syscallsPerS), num(p.rssMB)]);
   }
   for (const role of ["server", "database", "worker", "load"] as const) {
     const s = r.roles[role];
-    if (s && s.count > 1) rows.push([`**${role} total**`, `${s.count} processes`, `**${pct(s.cpuPercent, 2)}**`, "", ...wakeCells(s), num(s.syscallsPerS), ""]);
+    if (s && s.count > 1 && measuredRoleCpu(r, role) !== undefined) rows.push([`**${role} total**`, `${s.count} processes`, `**${pct(s.cpuPercent, 2)}**`, "", ...wakeCells(s), num(s.syscallsPerS), ""]);
   }
   return table(["Role", "Process", "CPU (mean)", "CPU s", "Wake-ups/s (voluntary)", "Preempted/s (involuntary)", "Syscalls/s", "RSS MB"], rows, ["l", "l", "r", "r", "r", "r", "r", "r"]);
 }
@@ -202,7 +206,7 @@ function intervalTable(r: RunResult): string {
       }),
     ]);
   const cap = (s: string): string => s[0]?.toUpperCase() + s.slice(1);
-  const means = ["**Mean**", ...roles.map((role) => `**${pct(r.roles[role]?.cpuPercent)}**`)];
+  const means = ["**Mean**", ...roles.map((role) => `**${pct(measuredRoleCpu(r, role))}**`)];
   const header = ["Time", ...roles.map((role) => `${cap(role)} CPU`)];
   const align: ("l" | "r")[] = ["l", ...roles.map(() => "r" as const)];
   // A process that exited during the run leaves a gap: say where, instead of summing it as 0%.

@@ -1,5 +1,7 @@
 /** Owns the files of a run folder: result.json, report.md and cpu.svg, each written atomically. */
+import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { RunError } from "../util/errors.js";
 import type { RunResult } from "../analyze/result-types.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { renderRunMarkdown, type RunReportExtras } from "./run-markdown.js";
@@ -14,8 +16,21 @@ import { diagnose } from "../diagnose/diagnose.js";
 export function writeRunOutputs(outDir: string, result: RunResult, given: RunReportExtras = {}): void {
   result.verdicts ??= diagnose(result);
   const extras: RunReportExtras = { ...given, verdicts: given.verdicts ?? result.verdicts };
-  writeFileAtomic(join(outDir, "result.json"), JSON.stringify(result, null, 2) + "\n");
-  const svg = extras.chartSvg ? null : cpuLineChartSvg(result);
-  if (svg) writeFileAtomic(join(outDir, "cpu.svg"), svg);
-  writeFileAtomic(join(outDir, "report.md"), renderRunMarkdown(result, svg ? { ...extras, chartSvg: "cpu.svg" } : extras));
+  const written: string[] = [];
+  try {
+    writeFileAtomic(join(outDir, "result.json"), JSON.stringify(result, null, 2) + "\n");
+    written.push("result.json");
+    const svg = extras.chartSvg ? null : cpuLineChartSvg(result);
+    if (svg) writeFileAtomic(join(outDir, "cpu.svg"), svg);
+    writeFileAtomic(join(outDir, "report.md"), renderRunMarkdown(result, svg ? { ...extras, chartSvg: "cpu.svg" } : extras));
+  } catch (err) {
+    // the "run in progress" report.md would otherwise say the harness was killed: remove it, say what is there
+    try {
+      rmSync(join(outDir, "report.md"), { force: true });
+    } catch {
+      // the folder is gone: nothing to remove
+    }
+    const left = written.length ? `${written.join(", ")} was written whole; report.md is absent` : "no result.json or report.md was written";
+    throw new RunError(`${(err as Error).message}; ${left}`);
+  }
 }

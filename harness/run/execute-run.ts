@@ -7,7 +7,7 @@ import { join, relative } from "node:path";
 import { RunError, UsageError } from "../util/errors.js";
 import type { Plan, ProcessSpec } from "../scenario/plan.js";
 import { Supervisor, type Started } from "../supervise/supervisor.js";
-import { openRunRecord } from "../supervise/run-record.js";
+import { liveRunUsing, openRunRecord } from "../supervise/run-record.js";
 import { markRunInProgress } from "../report/in-progress.js";
 import { Sampler } from "../sample/sampler.js";
 import { detectCgroups, RunCgroups, type ProcessCgroup } from "../sample/cgroup.js";
@@ -22,6 +22,7 @@ import { chooseIntervalS, processFigures, summariseRoles } from "../analyze/proc
 import { emptyServerFigures, metricNames, serverFigures } from "../analyze/server-figures.js";
 import { addSeriesFigures, type TimedScrape } from "../analyze/server-series.js";
 import { describeMachine } from "../analyze/machine.js";
+import { stoppedNotes } from "../analyze/stopped.js";
 import { SCHEMA_VERSION, type RunResult, type Role } from "../analyze/result-types.js";
 import { fillPlaceholders } from "../scenario/plan.js";
 import { toolVersion } from "../util/version.js";
@@ -67,6 +68,9 @@ export function prepareOutDir(outDir: string): void {
   } catch (err) {
     throw new UsageError(`output folder ${outDir} cannot be written: ${(err as Error).message}`);
   }
+  // two runs in one folder would delete each other's result.json and interleave their logs
+  const other = liveRunUsing(outDir);
+  if (other) throw new UsageError(`output folder ${outDir} is in use by another harness run (pid ${other.harness.pid}, scenario ${other.scenario}, started ${other.startedAt}): wait for it to end or pass another --out`);
 }
 
 export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
@@ -108,6 +112,8 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   /** the server's /metrics, or with replicas every replica's (scraped together and summed) */
   const metricsUrls: string[] = [];
   let metricsUrl: string | null = null;
+  /** a scrape timed out: no more per-interval scrapes this window (each would delay the readings) */
+  let seriesHung = false;
   let measuredS = 0;
   let clock: WindowDriver | undefined;
   let scrapeStartAt = Number.NaN;
@@ -120,7 +126,9 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     const how = p.exit?.signal ? `signal ${p.exit.signal}` : `code ${p.exit?.code}`;
     const crash = p.spec.role === "server" || p.spec.role === "database" || !plan.scenario.expectCrashes;
     if (crash) failed = true;
-    const msg = `${p.spec.role} "${p.spec.name}" exited (${how}) during the run${crash ? "" : " (expected by the scenario)"}`;
+    // 126/127: the status exec gives when the program cannot be run (not a program, no interpreter)
+    const hint = p.exit?.code === 126 || p.exit?.code === 127 ? `: ${p.exit.code} means its program could not be executed; check its command (${p.argv[0] ?? ""})` : "";
+    const msg = `${p.spec.role} "${p.spec.name}" exited (${how}) during the run${hint}${crash ? "" : " (expected by the scenario)"}`;
     problems.push(msg);
     emit(msg);
   };
@@ -176,6 +184,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
           scrapeStartAt = nowSeconds();
           metricsStart = await tryScrapeAll(metricsUrls, problems);
           if (metricsStart) scrapes.push({ t: scrapeStartAt - windowStart, samples: metricsStart });
+          else if (/timed out/.test(problems.at(-1) ?? "")) seriesHung = true;
         }
         await sampler.pidusageMark(w.durationS);
         // after the figures above, so the wire's own time (perf attaching, ss) shifts none of them
@@ -183,9 +192,13 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
       },
       onSample: async (p) => {
         // every sample in between too, for the series (a failed one is only a gap in it)
-        if (!metricsUrl || p.k % scrapeStep !== 0) return;
+        if (!metricsUrl || seriesHung || p.k % scrapeStep !== 0) return;
         const at = nowSeconds();
-        const scraped = await scrapeAll(metricsUrls).catch(() => undefined);
+        const scraped = await scrapeAll(metricsUrls).catch((err: Error) => {
+          // an endpoint that hangs would make every reading of the window wait for it: stop asking
+          if (/timed out/.test(err.message)) seriesHung = true;
+          return undefined;
+        });
         if (scraped) scrapes.push({ t: at - windowStart, samples: scraped });
       },
       onWindowEnd: async () => {
@@ -212,6 +225,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     await wire.stop();
     measuredS = clock?.measuredS ?? 0;
     await supervisor.stopAll(opts.stopGraceMs);
+    problems.push(...supervisor.logNotes());
     sampler.close();
     const busy = (await cgroups?.remove()) ?? [];
     let clusterLeft = false;
@@ -230,7 +244,13 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   }
 
   const status: RunResult["status"] = signal.aborted ? "interrupted" : failed ? "failed" : "ok";
-  if (signal.aborted) problems.push("the run was interrupted before its window ended: figures cover only the part measured");
+  if (signal.aborted) {
+    problems.push(
+      clock?.reachedEnd
+        ? "the run was interrupted after its window ended, while stopping its processes: the figures cover the whole window"
+        : "the run was interrupted before its window ended: figures cover only the part measured",
+    );
+  }
   const intervalS = chooseIntervalS(w.durationS, w.sampleS);
   const processes = supervisor.started.map((p) => {
     const track = sampler.tracks.get(p.spec.name);
@@ -250,6 +270,13 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     return { ...(check === undefined ? figures : { ...figures, pidusageCpuPercent: Math.round(check * 100) / 100 }), ...wire.figures(p.spec.name) };
   });
   problems.push(...sampler.problems());
+  problems.push(...stoppedNotes(sampler.tracks, (key) => `${supervisor.started.find((p) => p.spec.name === key)?.spec.role ?? "process"} "${key}"`));
+  if (seriesHung) problems.push(`a scrape of ${metricsUrl} timed out: the per-interval scrapes stopped there, so the server's series has a gap to the window's end`);
+  const unmeasured = processes.filter((p) => p.samples.length === 0);
+  if (unmeasured.length) {
+    const why = (p: (typeof processes)[number]): string => (p.exit ? "it exited before" : "the run ended before");
+    problems.push(`not measured (no reading in the window): ${unmeasured.map((p) => `${p.role} "${p.name}" (${why(p)} the window's first reading)`).join(", ")}; their CPU, wake-up, syscall and memory figures are unknown, shown as "–", not 0`);
+  }
   // the server's counters cover the span between its two scrapes, which is what its rates divide by
   const serverS = scrapeEndAt - scrapeStartAt;
   const scraped = metricsUrl && metricsStart && metricsEnd && serverS > 0;

@@ -49,9 +49,22 @@ export async function scrapeMetrics(url: string, timeoutMs = 5000): Promise<Prom
     // https and the rest: fetch (its first call loads undici, tens of ms, once)
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     if (!res.ok) throw new Error(`GET ${url} answered ${res.status}`);
-    return parsePrometheusText(await res.text());
+    return parseOrThrow(url, await res.text());
   }
-  return parsePrometheusText(await httpGet(url, timeoutMs));
+  return parseOrThrow(url, await httpGet(url, timeoutMs));
+}
+
+/**
+ * A page with no sample at all is not a Prometheus endpoint (an HTML page, a wrong path answered
+ * 200): a failed scrape, so its counters read as not measured rather than as zero.
+ */
+function parseOrThrow(url: string, body: string): PromSample[] {
+  const samples = parsePrometheusText(body);
+  if (samples.length === 0) {
+    const start = JSON.stringify(body.slice(0, 40)).slice(1, -1);
+    throw new Error(`GET ${url} answered ${body.length} bytes with no Prometheus sample (not the text exposition format; it starts "${start}")`);
+  }
+  return samples;
 }
 
 /**

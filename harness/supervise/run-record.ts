@@ -310,3 +310,19 @@ export function openRunRecord(info: { scenario: string; outDir: string; command:
     return undefined;
   }
 }
+
+/** The record of a harness run still alive (not this process) that writes into `outDir`, if any. */
+export function liveRunUsing(outDir: string, dir = activeDir()): RunRecordFile | undefined {
+  let files: string[];
+  try {
+    files = readdirSync(dir).filter((f) => f.endsWith(".json"));
+  } catch {
+    return undefined;
+  }
+  for (const f of files) {
+    const record = readRecord(join(dir, f));
+    if (!record || record.outDir !== outDir || record.harness.pid === process.pid) continue;
+    if (isSameProcess(record.harness.pid, record.harness.startTicks)) return record;
+  }
+  return undefined;
+}

@@ -4,14 +4,14 @@
  * It never signals a process it did not start.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, type WriteStream } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { RunError } from "../util/errors.js";
 import type { ProcessSpec } from "../scenario/plan.js";
 import { fillPlaceholders } from "../scenario/plan.js";
 import { identify, type MeasuredProcess } from "../sample/tree-snapshot.js";
 import { readStat } from "../sample/proc.js";
 import { waitReady } from "./readiness.js";
+import { LogSink } from "./log-sink.js";
 
 export interface Started {
   spec: ProcessSpec;
@@ -32,7 +32,7 @@ const TAIL_LINES = 20;
 export class Supervisor {
   readonly started: Started[] = [];
   private stopping = false;
-  private readonly logs: WriteStream[] = [];
+  private readonly logs: LogSink[] = [];
   /** called when a started process exits while the run is not stopping */
   onUnexpectedExit: (p: Started) => void = () => {};
   /** called synchronously right after a process is spawned (the run record writes it down) */
@@ -48,7 +48,7 @@ export class Supervisor {
     const [cmd, ...args] = spec.shell ? ["/bin/sh", "-c", argv.join(" ")] : argv;
     // Names are validated by the scenario schema; this keeps a log file inside the log folder regardless.
     const logFile = join(this.logDir, `${spec.name.replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+/, "_")}.log`);
-    const log = createWriteStream(logFile);
+    const log = new LogSink(logFile, join(basename(dirname(logFile)), basename(logFile)));
     this.logs.push(log);
     const tail: string[] = [];
     const child = spawn(cmd as string, args, {
@@ -76,7 +76,9 @@ export class Supervisor {
     };
     const onData = (stream: "stdout" | "stderr") => (chunk: Buffer) => {
       log.write(chunk);
-      for (const line of chunk.toString("utf8").split("\n")) {
+      // only the end of a big chunk can hold the last lines (a flooding process sends 64 KB at a time)
+      const end = chunk.length > 8192 ? chunk.subarray(chunk.length - 4096) : chunk;
+      for (const line of end.toString("utf8").split("\n")) {
         if (line.length === 0) continue;
         tail.push(`${stream === "stderr" ? "! " : ""}${line}`);
         if (tail.length > TAIL_LINES) tail.shift();
@@ -113,7 +115,12 @@ export class Supervisor {
     for (const pgid of groups) if (groupAlive(pgid)) signalGroup(pgid, "SIGKILL");
     const killDeadline = Date.now() + 2000;
     while (Date.now() < killDeadline && groups.some(groupAlive)) await sleep(20);
-    await Promise.all(this.logs.map((l) => new Promise<void>((resolve) => l.end(() => resolve()))));
+    await Promise.all(this.logs.map((l) => l.end()));
+  }
+
+  /** One sentence per log that misses output (capped, not writable, deleted), after stopAll. */
+  logNotes(): string[] {
+    return this.logs.map((l) => l.note()).filter((n): n is string => n !== undefined);
   }
 
   /** Synchronous last resort, for process exit paths that cannot wait. */
