@@ -10,6 +10,7 @@ import { harnessCommandLine, timestamp } from "../cli/command-line.js";
 import { installSignalHandlers } from "../cli/signals.js";
 import { resolveTargets } from "./targets.js";
 import { attachRun } from "./attach-run.js";
+import { displayPath } from "../report/portable-paths.js";
 
 export interface AttachCommandOptions {
   pid: string[];
@@ -22,6 +23,8 @@ export interface AttachCommandOptions {
   metrics?: string;
   metricsMap: string[];
   quiet?: boolean;
+  /** the result on stdout as one JSON document; the summary on stderr */
+  json?: boolean;
 }
 
 /**
@@ -66,7 +69,7 @@ export async function attachCommand(opts: AttachCommandOptions): Promise<number>
   const progress = new Progress(process.stderr, opts.quiet);
   const signals = installSignalHandlers();
   try {
-    progress.event(`attached to ${targets.map((t) => `${t.name} (pid ${t.target.pid}, ${t.role})`).join(", ")}: measuring ${opts.duration} s; output in ${outDir}`);
+    progress.event(`attached to ${targets.map((t) => `${t.name} (pid ${t.target.pid}, ${t.role})`).join(", ")}: measuring ${opts.duration} s; output in ${displayPath(outDir)}`);
     const { result, exitCode } = await attachRun({
       targets,
       warmupS,
@@ -79,9 +82,12 @@ export async function attachCommand(opts: AttachCommandOptions): Promise<number>
       onTick: (v) => progress.tick(v),
       onEvent: (m) => progress.event(m),
     });
-    writeRunOutputs(outDir, result);
+    const written = writeRunOutputs(outDir, result);
     const verdicts = verdictLines(verdictsOf(result)).map((v) => (v.startsWith("  ") ? v : `verdict: ${v}`));
-    process.stdout.write(`${terminalSummary(result)}\n${verdicts.join("\n")}\n\nreport: ${join(outDir, "report.md")}\nresult: ${join(outDir, "result.json")}\n`);
+    if (opts.json) process.stdout.write(`${JSON.stringify(written)}\n`);
+    if (!opts.json || !opts.quiet) {
+      (opts.json ? process.stderr : process.stdout).write(`${terminalSummary(result)}\n${verdicts.join("\n")}\n\nreport: ${displayPath(join(outDir, "report.md"))}\nresult: ${displayPath(join(outDir, "result.json"))}\n`);
+    }
     return signals.signal.aborted ? signals.exitCode() : exitCode;
   } finally {
     signals.dispose();

@@ -124,14 +124,14 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     const givenUrl = plan.server.url && !plan.server.url.includes("{server.") ? fillPlaceholders(plan.server.url, { index: 0, name: plan.server.name }) : undefined;
     const server = await supervisor.startAndWait(plan.server, givenUrl, signal);
     const serverUrl = plan.server.url ? fillPlaceholders(plan.server.url, { index: 0, name: plan.server.name, serverUrl: server.readyCapture }) : server.readyCapture;
-    emit(`server "${plan.server.name}" ready${serverUrl ? ` at ${serverUrl}` : ""} (pid ${server.pid})`);
+    emit(`${plan.server.role} "${plan.server.name}" ${plan.server.role === "server" ? "ready" : "started"}${serverUrl ? ` at ${serverUrl}` : ""} (pid ${server.pid})`);
     if (plan.server.metrics) metricsUrl = fillPlaceholders(plan.server.metrics, { index: 0, name: plan.server.name, serverUrl });
     const specs: ProcessSpec[] = [...plan.workers, ...(plan.load ? [plan.load] : [])];
     for (const spec of specs) {
       await supervisor.startAndWait(spec, serverUrl, signal);
       if (signal.aborted) break;
     }
-    if (!signal.aborted) emit(`started ${plan.workers.length} worker process(es)${plan.load ? " and the load generator" : ""}`);
+    if (!signal.aborted && specs.length) emit(`started ${plan.workers.length} worker process(es)${plan.load ? " and the load generator" : ""}`);
     for (const p of supervisor.started) sampler.add(p.spec.name, p.target, treeCgroups.get(p));
 
     clock = new WindowDriver(sampler, w, signal);
