@@ -7,6 +7,7 @@ import { harnessCommandLine } from "./command-line.js";
 import { parseProfilerName } from "../profile/choose.js";
 import { setColourMode, type ColourMode } from "../util/colour.js";
 import { formatError } from "./errors-out.js";
+import { splitRunCommand } from "./split-command.js";
 
 /**
  * Each command's code is imported when that command runs, not at start-up: loading every module
@@ -113,17 +114,6 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
 
 /** `harness run [options] -- <command> [args...]`: the program and its arguments, kept from commander. */
 let commandAfterDashes: string[] | undefined;
-
-/**
- * Split `run ... -- <command...>` before commander sees it: everything after the first `--` that
- * follows the `run` subcommand is the program to measure, never options of the harness.
- */
-export function splitRunCommand(argv: string[]): { argv: string[]; command?: string[] } {
-  const dashes = argv.indexOf("--", 2);
-  const run = argv.indexOf("run", 2);
-  if (dashes < 0 || run < 0 || run > dashes) return { argv };
-  return { argv: argv.slice(0, dashes), command: argv.slice(dashes + 1) };
-}
 
 export async function main(rawArgv: string[]): Promise<number> {
   const { argv, command } = splitRunCommand(rawArgv);
