@@ -93,3 +93,11 @@ describe("one error prefix", () => {
     expect(formatError(new Error("boom"))).toBe("harness: boom\n");
   });
 });
+
+describe("reports written before portable paths", () => {
+  it("turn links to files that are not beside them into plain text", async () => {
+    const { unlinkMissing } = await import("../../harness/report/portable-files.js");
+    const md = "[server.log](logs/server.log) [cpu](cpu.svg) [web](https://example.com/x) [top](#verdicts)";
+    expect(unlinkMissing(md, (t) => t === "cpu.svg")).toBe("server.log (not kept) [cpu](cpu.svg) [web](https://example.com/x) [top](#verdicts)");
+  });
+});
