@@ -11,6 +11,7 @@ import { installSignalHandlers } from "../cli/signals.js";
 import { resolveTargets } from "./targets.js";
 import { attachRun } from "./attach-run.js";
 import type { Role } from "../analyze/result-types.js";
+import { displayPath } from "../report/portable-paths.js";
 
 export interface AttachCommandOptions {
   pid: string[];
@@ -30,6 +31,8 @@ export interface AttachCommandOptions {
   source?: string;
   from?: string;
   to?: string;
+  /** the result on stdout as one JSON document; the summary on stderr */
+  json?: boolean;
 }
 
 /** A time for --from/--to: ISO 8601, unix seconds, `now`, or `now-<n>s|m|h` (also `-<n>s|m|h`). */
@@ -89,7 +92,7 @@ export async function attachCommand(opts: AttachCommandOptions): Promise<number>
   const progress = new Progress(process.stderr, opts.quiet);
   const signals = installSignalHandlers();
   try {
-    progress.event(`attached to ${targets.map((t) => `${t.name} (pid ${t.target.pid}, ${t.role})`).join(", ")}: measuring ${opts.duration} s; output in ${outDir}`);
+    progress.event(`attached to ${targets.map((t) => `${t.name} (pid ${t.target.pid}, ${t.role})`).join(", ")}: measuring ${opts.duration} s; output in ${displayPath(outDir)}`);
     const { result, exitCode } = await attachRun({
       targets,
       warmupS,
@@ -102,9 +105,12 @@ export async function attachCommand(opts: AttachCommandOptions): Promise<number>
       onTick: (v) => progress.tick(v),
       onEvent: (m) => progress.event(m),
     });
-    writeRunOutputs(outDir, result);
+    const written = writeRunOutputs(outDir, result);
     const verdicts = verdictLines(verdictsOf(result)).map((v) => (v.startsWith("  ") ? v : `verdict: ${v}`));
-    process.stdout.write(`${terminalSummary(result)}\n${verdicts.join("\n")}\n\nreport: ${join(outDir, "report.md")}\nresult: ${join(outDir, "result.json")}\n`);
+    if (opts.json) process.stdout.write(`${JSON.stringify(written)}\n`);
+    if (!opts.json || !opts.quiet) {
+      (opts.json ? process.stderr : process.stdout).write(`${terminalSummary(result)}\n${verdicts.join("\n")}\n\nreport: ${displayPath(join(outDir, "report.md"))}\nresult: ${displayPath(join(outDir, "result.json"))}\n`);
+    }
     return signals.signal.aborted ? signals.exitCode() : exitCode;
   } finally {
     signals.dispose();

@@ -1,10 +1,13 @@
 /** The `harness` command line. Exit codes: 0 success, 1 the run failed, 2 bad usage or input. */
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { exitCodeOf, UsageError } from "../util/errors.js";
 import { toolVersion } from "../util/version.js";
 import { collect, nonNegativeSeconds, positiveInt, positiveSeconds, sampleSeconds } from "./options.js";
 import { harnessCommandLine } from "./command-line.js";
 import { parseProfilerName } from "../profile/choose.js";
+import { setColourMode, type ColourMode } from "../util/colour.js";
+import { formatError } from "./errors-out.js";
+import { splitRunCommand } from "./split-command.js";
 
 /**
  * Each command's code is imported when that command runs, not at start-up: loading every module
@@ -19,15 +22,20 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
   const program = new Command();
   program
     .name("harness")
-    .description("Find and prove idle CPU burn in poll loops: start a server and workers, measure every process, write a report.")
+    .description("Find and prove idle CPU burn in poll loops: start a server and workers (or one program), measure every process, write a report.")
     .version(toolVersion())
+    .addOption(new Option("--color <when>", "colour and cursor escapes on the terminal: auto (NO_COLOR, FORCE_COLOR, TERM=dumb respected), always or never").choices(["auto", "always", "never"]).default("auto"))
     .showHelpAfterError("(run with --help for usage)")
+    // one error prefix for every message, commander's own included
+    .configureOutput({ outputError: (str, write) => write(str.replace(/^error: /, "harness: ")) })
     .exitOverride();
+  program.hook("preAction", () => setColourMode(program.opts<{ color: ColourMode }>().color));
 
   program
     .command("run")
-    .description("run one or more scenarios (built-in names or files) and write result.json + report.md for each")
-    .argument("<scenario...>", "built-in scenario name (see `harness list`) or path to a .json/.yaml scenario file")
+    .usage("[options] <scenario...>\n       harness run [options] -- <command> [args...]")
+    .description("run one or more scenarios (built-in names or files), or one program given after --, and write result.json + report.md for each")
+    .argument("[scenario...]", "built-in scenario name (see `harness list`) or path to a .json/.yaml scenario file")
     .option("-d, --duration <s>", "seconds measured in the window (overrides the scenario)", positiveSeconds)
     .option("-w, --warmup <s>", "seconds to let processes settle before the window", nonNegativeSeconds)
     .option("-s, --sample <s>", "seconds between readings", sampleSeconds)
@@ -36,10 +44,13 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     .option("-q, --quiet", "no live progress on stderr")
     .option("--sweep <key=v1,v2,...>", "one run per value of a param or field (through --set); values split on commas, or on ';' when the list has one")
     .option("--repeat <n>", "run each scenario (and each sweep value) n times; the comparison shows median and min-max", positiveInt, 1)
-    .option("--profile <profiler>", "run the processes under a profiler: flame (0x, Node), doctor (Clinic.js, Node < 21.7), perf (perf record, non-Node); the report gets a profile section", parseProfilerName)
+    .option("--profile <profiler>", "run the processes under a profiler: flame (0x, Node), doctor (Clinic.js, Node < 21.7, installed apart), perf (perf record, non-Node); the report gets a profile section", parseProfilerName)
+    .option("--name <name>", "with -- <command>: the name of the run and of the process (default: the program's file name)")
+    .option("--role <role>", "with -- <command>: server or worker (default worker)")
+    .option("--json", "print each run's result as one JSON document per line on stdout; everything else goes to stderr")
     .action(async (scenarios: string[], opts) => {
       const { runCommand } = await import("./run-command.js");
-      process.exitCode = await runCommand(scenarios, opts);
+      process.exitCode = await runCommand(scenarios, { ...opts, command: commandAfterDashes });
     });
 
   program
@@ -48,7 +59,8 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     .argument("<result...>", "result.json files, run folders or comparison folders")
     .option("-o, --out <dir>", "also write comparison.md, comparison.json and comparison.svg into this folder")
     .option("--title <text>", "title of comparison.md")
-    .action(async (results: string[], opts: { out?: string; title?: string }) => {
+    .option("--json", "print the comparison as one JSON document on stdout instead of the tables")
+    .action(async (results: string[], opts: { out?: string; title?: string; json?: boolean }) => {
       const { compareCommand } = await import("../compare/compare-command.js");
       process.exitCode = compareCommand(results, opts, harnessCommandLine());
     });
@@ -87,6 +99,7 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     .option("--from <time>", "with --prometheus: window start (ISO time, unix seconds, or now-<n>s|m|h)")
     .option("--to <time>", "with --prometheus: window end (ISO time, unix seconds, now, or now-<n>s|m|h)")
     .option("-q, --quiet", "no live progress on stderr")
+    .option("--json", "print the result as one JSON document on stdout; everything else goes to stderr")
     .action(async (opts) => {
       const { attachCommand } = await import("../attach/attach-command.js");
       process.exitCode = await attachCommand(opts);
@@ -105,25 +118,26 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
   return program;
 }
 
-export async function main(argv: string[]): Promise<number> {
+/** `harness run [options] -- <command> [args...]`: the program and its arguments, kept from commander. */
+let commandAfterDashes: string[] | undefined;
+
+export async function main(rawArgv: string[]): Promise<number> {
+  const { argv, command } = splitRunCommand(rawArgv);
+  commandAfterDashes = command;
   const program = await buildProgram(argv);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      if (err.code === "commander.helpDisplayed" || err.code === "commander.version" || err.code === "commander.help") return 0;
+      if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return 0;
+      // help shown because a command was missing (bare `harness`, `harness baseline`): bad usage
+      if (err.code === "commander.help") return err.exitCode === 0 ? 0 : 2;
       return 2; // commander already printed the message
     }
-    if (err instanceof UsageError) {
-      // one line, whatever a file name or value in the message holds (newlines, escape sequences)
-      // eslint-disable-next-line no-control-regex -- control characters are exactly what must be escaped here
-      process.stderr.write(`harness: ${err.message.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1))}\n`);
-      return 2;
-    }
-    process.stderr.write(`harness: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(formatError(err));
     if (process.env.HARNESS_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
-    return exitCodeOf(err);
+    return err instanceof UsageError ? 2 : exitCodeOf(err);
   }
 }
 

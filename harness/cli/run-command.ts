@@ -1,8 +1,12 @@
 /** `harness run <scenario>`: validate, start, measure, write result.json and report.md. */
 import { verdictLines, verdictsOf } from "../diagnose/diagnose.js";
 import { join, resolve } from "node:path";
-import { loadScenario } from "../scenario/load.js";
-import { buildPlan } from "../scenario/plan.js";
+import { loadScenario, type LoadedScenario } from "../scenario/load.js";
+import { buildPlan, type Plan, type Role } from "../scenario/plan.js";
+import { commandPlan } from "../scenario/command.js";
+import { UsageError } from "../util/errors.js";
+import { displayPath } from "../report/portable-paths.js";
+import { ERROR_PREFIX } from "./errors-out.js";
 import { executeRun, prepareOutDir } from "../run/execute-run.js";
 import { Progress } from "../run/progress.js";
 import { writeRunOutputs } from "../report/write-run.js";
@@ -21,6 +25,7 @@ import { startProfiling } from "../profile/choose.js";
 import type { ProfilerName } from "../profile/types.js";
 import { harnessCommandLine, timestamp } from "./command-line.js";
 import { probeDatabase } from "../supervise/postgres-cluster.js";
+import { useColour } from "../util/colour.js";
 
 export { harnessCommandLine, timestamp };
 
@@ -39,31 +44,47 @@ export interface RunCommandOptions {
   commandLine?: string;
   /** run the processes under a profiler (harness/profile): flame | doctor | perf */
   profile?: ProfilerName;
+  /** `run -- <command> [args...]`: measure this one program instead of a scenario */
+  command?: string[];
+  /** with `command`: the run's and the process's name, and its role */
+  name?: string;
+  role?: string;
+  /** each run's result on stdout as one JSON line; summaries and messages on stderr */
+  json?: boolean;
 }
 
 export function defaultOutDir(scenario: string): string {
   return join("runs", `${scenario}-${timestamp()}`);
 }
 
-/** Run one scenario; resolves with the result and the exit code the process should end with. */
-export async function runOne(ref: string, opts: RunCommandOptions): Promise<{ result: RunResult; exitCode: number; outDir: string }> {
+/** What one run measures: a scenario (built-in name or file), or one program given after `--`. */
+function loadRunSource(source: string | string[], opts: RunCommandOptions): LoadedScenario & { plan: Plan } {
   const window: Record<string, number> = {};
   if (opts.duration !== undefined) window.durationS = opts.duration;
   if (opts.warmup !== undefined) window.warmupS = opts.warmup;
   if (opts.sample !== undefined) window.sampleS = opts.sample;
-  const loaded = loadScenario(ref, opts.set, window);
-  const plan = buildPlan(loaded.scenario, loaded.file);
+  if (Array.isArray(source)) {
+    const { plan, scenario, label } = commandPlan(source, { name: opts.name, role: opts.role as Role | undefined, window });
+    return { plan, scenario, file: label, params: {} };
+  }
+  const loaded = loadScenario(source, opts.set, window);
+  return { ...loaded, plan: buildPlan(loaded.scenario, loaded.file) };
+}
+
+/** Run one scenario (or one program); resolves with the result and the exit code the process should end with. */
+export async function runOne(source: string | string[], opts: RunCommandOptions): Promise<{ result: RunResult; written: RunResult; exitCode: number; outDir: string }> {
+  const { plan, ...loaded } = loadRunSource(source, opts);
   // an existing database that refuses connections: one line, exit 1, before anything starts
   if (plan.database?.kind === "url") await probeDatabase(plan.database.url);
   const outDir = resolve(opts.out ?? defaultOutDir(loaded.scenario.name));
   prepareOutDir(outDir);
   const profiling = opts.profile ? startProfiling(opts.profile, plan, outDir) : undefined;
-  for (const note of profiling?.notes ?? []) process.stderr.write(`harness: ${note}\n`);
+  for (const note of profiling?.notes ?? []) process.stderr.write(`${ERROR_PREFIX}${note}\n`);
 
   const progress = new Progress(process.stderr, opts.quiet);
   const signals = installSignalHandlers();
   try {
-    progress.event(`running ${loaded.scenario.name}: ${loaded.scenario.window.warmupS} s warm-up, ${loaded.scenario.window.durationS} s window; output in ${outDir}`);
+    progress.event(`running ${loaded.scenario.name}: ${loaded.scenario.window.warmupS} s warm-up, ${loaded.scenario.window.durationS} s window; output in ${displayPath(outDir)}`);
     const { result, exitCode } = await executeRun({
       plan: profiling?.plan ?? plan,
       profiled: profiling?.profiled,
@@ -79,27 +100,38 @@ export async function runOne(ref: string, opts: RunCommandOptions): Promise<{ re
     });
     if (profiling?.profiled) progress.event(`reading the ${profiling.profiled} profiles`);
     const sections = profiling ? await profiling.finish(result) : [];
-    writeRunOutputs(outDir, result, { sections });
+    const written = writeRunOutputs(outDir, result, { sections });
     const code = signals.signal.aborted ? signals.exitCode() : exitCode;
-    return { result, exitCode: code, outDir };
+    return { result, written, exitCode: code, outDir };
   } finally {
     signals.dispose();
   }
 }
 
 export async function runCommand(scenarios: string[], opts: RunCommandOptions): Promise<number> {
+  const command = opts.command;
+  if (command && scenarios.length) throw new UsageError(`run: give scenarios or -- <command>, not both (got ${scenarios.map((x) => `"${x}"`).join(", ")} before --)`);
+  if (command && command.length === 0) throw new UsageError("run -- <command>: expected the program to run after --");
+  if (!command && scenarios.length === 0) throw new UsageError("run: missing a scenario (see `harness list`) or -- <command> [args...]");
+  if (command && (opts.sweep || (opts.repeat ?? 1) > 1 || opts.set.length)) throw new UsageError("run -- <command>: --sweep, --repeat and --set need a scenario file");
+  if (!command && (opts.name !== undefined || opts.role !== undefined)) throw new UsageError("run: --name and --role go with -- <command>; a scenario names its own processes");
   const orphans = describeDeadRuns(findDeadRuns());
-  if (orphans) process.stderr.write(`harness: warning: ${orphans.replace(/\n/g, "\nharness: ")}\n`);
+  if (orphans) process.stderr.write(`${ERROR_PREFIX}warning: ${orphans.replace(/\n/g, `\n${ERROR_PREFIX}`)}\n`);
   const repeat = opts.repeat ?? 1;
   const sweep = opts.sweep ? parseSweep(opts.sweep) : undefined;
-  if (scenarios.length === 1 && repeat === 1 && !sweep) {
-    const { result, exitCode, outDir } = await runOne(scenarios[0] as string, opts);
+  // with --json the result owns stdout; what a person reads goes to stderr
+  const human = opts.json ? process.stderr : process.stdout;
+  if (command || (scenarios.length === 1 && repeat === 1 && !sweep)) {
+    const { result, written, exitCode, outDir } = await runOne(command ?? (scenarios[0] as string), opts);
     const verdicts = verdictLines(verdictsOf(result)).map((v) => (v.startsWith("  ") ? v : `verdict: ${v}`));
-    process.stdout.write(`${terminalSummary(result)}\n${verdicts.length ? `${verdicts.join("\n")}\n` : ""}\n${asciiCpuChart(result, { colour: process.stdout.isTTY === true })}\n\nreport: ${join(outDir, "report.md")}\nresult: ${join(outDir, "result.json")}\n`);
+    if (opts.json) process.stdout.write(`${JSON.stringify(written)}\n`);
+    if (!opts.json || !opts.quiet) {
+      human.write(`${terminalSummary(result)}\n${verdicts.length ? `${verdicts.join("\n")}\n` : ""}\n${asciiCpuChart(result, { colour: useColour(human) })}\n\nreport: ${displayPath(join(outDir, "report.md"))}\nresult: ${displayPath(join(outDir, "result.json"))}\n`);
+    }
     return exitCode;
   }
   const { exitCode, comparison, markdown } = await runSeries(scenarios, opts, harnessCommandLine());
-  process.stdout.write(`${renderComparisonTables(comparison)}\n\ncomparison: ${markdown}\n`);
+  if (!opts.json || !opts.quiet) human.write(`${renderComparisonTables(comparison)}\n\ncomparison: ${displayPath(markdown)}\n`);
   return exitCode;
 }
 
@@ -126,10 +158,12 @@ export async function runSeries(
   prepareOutDir(parent);
   const saved: SavedRun[] = [];
   for (const [i, r] of runs.entries()) {
-    if (!opts.quiet) process.stderr.write(`harness: run ${i + 1} of ${runs.length}: ${r.commandLine}\n`);
-    const { result, exitCode, outDir } = await runOne(r.ref, { ...opts, set: r.set, out: r.out, commandLine: r.commandLine });
+    if (!opts.quiet) process.stderr.write(`${ERROR_PREFIX}run ${i + 1} of ${runs.length}: ${r.commandLine}\n`);
+    const { result, written, exitCode, outDir } = await runOne(r.ref, { ...opts, set: r.set, out: r.out, commandLine: r.commandLine });
     const verdicts = verdictLines(verdictsOf(result), { missing: false }).map((v) => `verdict: ${v}`);
-    process.stdout.write(`${terminalSummary(result)}\n${verdicts.join("\n")}\n\nreport: ${join(outDir, "report.md")}\n\n`);
+    // --json: one result per line on stdout (newline-delimited JSON), the summary on stderr
+    if (opts.json) process.stdout.write(`${JSON.stringify(written)}\n`);
+    if (!opts.json || !opts.quiet) (opts.json ? process.stderr : process.stdout).write(`${terminalSummary(result)}\n${verdicts.join("\n")}\n\nreport: ${displayPath(join(outDir, "report.md"))}\n\n`);
     saved.push({ path: outDir, result });
     worst = Math.max(worst, exitCode);
     if (exitCode >= 128) break;

@@ -7,10 +7,13 @@ import { buildComparison, type SavedRun } from "./build-comparison.js";
 import { loadSaved } from "./load-results.js";
 import { renderComparisonTables } from "../report/comparison-markdown.js";
 import { writeComparisonOutputs } from "../report/comparison-files.js";
+import { currentBases, displayPath, portableValue } from "../report/portable-paths.js";
 
 export interface CompareCommandOptions {
   out?: string;
   title?: string;
+  /** the comparison on stdout as one JSON document instead of the tables */
+  json?: boolean;
 }
 
 /** Paths shown in the report: relative to the folder the report is in (or to cwd on the terminal). */
@@ -32,10 +35,11 @@ export function compareCommand(args: string[], opts: CompareCommandOptions, comm
     }
   }
   const comparison = buildComparison(relativeTo(base, saved));
-  process.stdout.write(renderComparisonTables(comparison) + "\n");
+  if (opts.json) process.stdout.write(`${JSON.stringify(portableValue(comparison, currentBases(base)))}\n`);
+  else process.stdout.write(renderComparisonTables(comparison) + "\n");
   if (opts.out) {
     const { markdown } = writeComparisonOutputs(base, comparison, { command: commandLine, title: opts.title });
-    process.stdout.write(`\ncomparison: ${markdown}\n`);
+    (opts.json ? process.stderr : process.stdout).write(`\ncomparison: ${displayPath(markdown)}\n`);
   }
   return 0;
 }

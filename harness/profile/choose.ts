@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { RunResult } from "../analyze/result-types.js";
 import type { Plan, ProcessSpec } from "../scenario/plan.js";
 import { UsageError } from "../util/errors.js";
+import { didYouMean } from "../util/did-you-mean.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { doctorProfiler, doctorUnsupportedReason } from "./doctor.js";
 import { flameProfiler } from "./flame.js";
@@ -31,7 +32,7 @@ export interface ProfilingSession {
 export function parseProfilerName(value: string): ProfilerName {
   const v = value.trim().toLowerCase();
   if ((PROFILER_NAMES as readonly string[]).includes(v)) return v as ProfilerName;
-  throw new UsageError(`--profile: expected one of ${PROFILER_NAMES.join(", ")}, got "${value}"`);
+  throw new UsageError(`--profile: expected one of ${PROFILER_NAMES.join(", ")}, got "${value}"${didYouMean(v, PROFILER_NAMES)}`);
 }
 
 function profilerOf(name: ProfilerName): Profiler {

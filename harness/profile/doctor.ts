@@ -22,10 +22,23 @@ function stopPreload(): string {
   return join(packageRoot(), "dist", "harness", "profile", "preload", "clinic-stop.js");
 }
 
-/** null when doctor can run here, else the message to print. */
-export function doctorUnsupportedReason(env: NodeJS.ProcessEnv = process.env): string | null {
+/** The one line said when clinic is not installed: it is out of the default install (700 packages). */
+export const CLINIC_MISSING =
+  "--profile doctor: Clinic.js is not installed (it is not part of the default install); add it to your project with `npm i -D clinic@13` (Node < 21.7 only), or use --profile flame; the run goes on unprofiled.";
+
+function clinicInstalled(): boolean {
+  try {
+    clinicBin();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** null when doctor can run here, else the message to print (wrong Node line, or clinic not installed). */
+export function doctorUnsupportedReason(env: NodeJS.ProcessEnv = process.env, installed: () => boolean = clinicInstalled): string | null {
   const v = profiledNodeVersion(env);
-  if (!atLeast(v, 21, 7)) return null;
+  if (!atLeast(v, 21, 7)) return installed() ? null : CLINIC_MISSING;
   return `--profile doctor: Clinic.js doctor does not work on Node ${v} (it is unmaintained upstream and breaks on Node >= 21.7); the run goes on without a profiler, its figures are unprofiled. Use --profile flame for a flamegraph.`;
 }
 

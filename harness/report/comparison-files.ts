@@ -3,9 +3,14 @@ import { join } from "node:path";
 import type { Comparison } from "../compare/comparison-types.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { comparisonChartSvg } from "./comparison-chart.js";
+import { currentBases, portableValue } from "./portable-paths.js";
 import { renderComparisonMarkdown, type ComparisonReportOptions } from "./comparison-markdown.js";
 
-export function writeComparisonOutputs(outDir: string, comparison: Comparison, opts: Omit<ComparisonReportOptions, "chartSvg"> = {}): { markdown: string; json: string } {
+/** The files hold no absolute path of this machine (harness/report/portable-paths.ts). */
+export function writeComparisonOutputs(outDir: string, given: Comparison, givenOpts: Omit<ComparisonReportOptions, "chartSvg"> = {}): { markdown: string; json: string } {
+  const bases = currentBases(outDir);
+  const comparison = portableValue(given, bases);
+  const opts = portableValue(givenOpts, bases);
   const svg = comparisonChartSvg(comparison);
   if (svg) writeFileAtomic(join(outDir, "comparison.svg"), svg);
   const json = join(outDir, "comparison.json");

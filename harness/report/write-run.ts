@@ -7,22 +7,27 @@ import { writeFileAtomic } from "../util/atomic-write.js";
 import { renderRunMarkdown, type RunReportExtras } from "./run-markdown.js";
 import { cpuLineChartSvg } from "./svg.js";
 import { diagnose } from "../diagnose/diagnose.js";
+import { currentBases, portableValue } from "./portable-paths.js";
 
 /**
  * The exporters of one run. Runs and attaches diagnose their result when they build it; a result
  * without verdicts (written before they existed) is diagnosed here, on the caller's object, so a
  * terminal summary printed after this shows the same verdicts as report.md and result.json.
+ * The files hold no absolute path of this machine (harness/report/portable-paths.ts); the result as
+ * written is returned, for `--json`.
  */
-export function writeRunOutputs(outDir: string, result: RunResult, given: RunReportExtras = {}): void {
+export function writeRunOutputs(outDir: string, result: RunResult, given: RunReportExtras = {}): RunResult {
   result.verdicts ??= diagnose(result);
-  const extras: RunReportExtras = { ...given, verdicts: given.verdicts ?? result.verdicts };
+  const bases = currentBases(outDir);
+  const portable = portableValue(result, bases);
+  const extras: RunReportExtras = portableValue({ ...given, verdicts: given.verdicts ?? result.verdicts }, bases);
   const written: string[] = [];
   try {
-    writeFileAtomic(join(outDir, "result.json"), JSON.stringify(result, null, 2) + "\n");
+    writeFileAtomic(join(outDir, "result.json"), JSON.stringify(portable, null, 2) + "\n");
     written.push("result.json");
-    const svg = extras.chartSvg ? null : cpuLineChartSvg(result);
+    const svg = extras.chartSvg ? null : cpuLineChartSvg(portable);
     if (svg) writeFileAtomic(join(outDir, "cpu.svg"), svg);
-    writeFileAtomic(join(outDir, "report.md"), renderRunMarkdown(result, svg ? { ...extras, chartSvg: "cpu.svg" } : extras));
+    writeFileAtomic(join(outDir, "report.md"), renderRunMarkdown(portable, svg ? { ...extras, chartSvg: "cpu.svg" } : extras));
   } catch (err) {
     // the "run in progress" report.md would otherwise say the harness was killed: remove it, say what is there
     try {
@@ -33,4 +38,5 @@ export function writeRunOutputs(outDir: string, result: RunResult, given: RunRep
     const left = written.length ? `${written.join(", ")} was written whole; report.md is absent` : "no result.json or report.md was written";
     throw new RunError(`${(err as Error).message}; ${left}`);
   }
+  return portable;
 }

@@ -154,7 +154,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
       const givenUrl = spec.url && !spec.url.includes("{server.") ? fillPlaceholders(spec.url, { index: spec.index, name: spec.name }) : undefined;
       const server = await supervisor.startAndWait(withDatabase(spec), givenUrl, signal);
       const url = spec.url ? fillPlaceholders(spec.url, { index: spec.index, name: spec.name, serverUrl: server.readyCapture }) : server.readyCapture;
-      emit(`server "${spec.name}" ready${url ? ` at ${url}` : ""} (pid ${server.pid})`);
+      emit(`${spec.role} "${spec.name}" ${spec.role === "server" ? "ready" : "started"}${url ? ` at ${url}` : ""} (pid ${server.pid})`);
       if (spec.metrics && url) metricsUrls.push(fillPlaceholders(spec.metrics, { index: spec.index, name: spec.name, serverUrl: url }));
       else if (spec.metrics && !url && spec === plan.server) metricsUrls.push(fillPlaceholders(spec.metrics, { index: 0, name: spec.name, serverUrl: url }));
       if (url) serverUrls.push(url);
@@ -168,7 +168,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
       if (signal.aborted) break;
     }
     if (plan.load && !signal.aborted) await supervisor.startAndWait(plan.load, serverUrl, signal);
-    if (!signal.aborted) emit(`started ${plan.workers.length} worker process(es)${plan.load ? " and the load generator" : ""}`);
+    if (!signal.aborted && (plan.workers.length || plan.load)) emit(`started ${plan.workers.length} worker process(es)${plan.load ? " and the load generator" : ""}`);
     for (const p of supervisor.started) sampler.add(p.spec.name, p.target, treeCgroups.get(p));
 
     clock = new WindowDriver(sampler, w, signal);

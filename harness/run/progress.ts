@@ -1,5 +1,6 @@
 /** The live terminal view of a run, and nothing else: phase, time left, live CPU per role. */
 import type { TickView } from "./execute-run.js";
+import { useColour } from "../util/colour.js";
 
 export class Progress {
   private lastPrinted = 0;
@@ -7,7 +8,8 @@ export class Progress {
   private readonly tty: boolean;
 
   constructor(private readonly stream: NodeJS.WriteStream = process.stderr, private readonly quiet = false) {
-    this.tty = Boolean(stream.isTTY) && process.env.CI !== "true";
+    // redrawn in place only where escape sequences are welcome (a terminal, not NO_COLOR, not TERM=dumb)
+    this.tty = useColour(stream) && Boolean(stream.isTTY) && process.env.CI !== "true";
   }
 
   /**

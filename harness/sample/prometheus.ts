@@ -1,5 +1,5 @@
 /**
- * Scrape and parse the Prometheus text exposition format. Hand-written (about 50 lines) because the
+ * Scrape and parse the Prometheus text exposition format. Hand-written (about 90 lines) because the
  * parsers on npm are unmaintained; we need only samples with labels, not HELP/TYPE metadata.
  */
 import { request } from "node:http";
@@ -9,12 +9,72 @@ export interface PromSample {
   value: number;
 }
 
-const LINE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+\d+)?\s*$/;
-const LABEL = /([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g;
+/** The text format the scrape asks for: the classic Prometheus text (any server that has metrics serves it). */
+export const ACCEPT = "text/plain;version=0.0.4;q=1,*/*;q=0.1";
+
+const NAME = /[a-zA-Z_:][a-zA-Z0-9_:]*/y;
+const LABEL_NAME = /[a-zA-Z_][a-zA-Z0-9_]*/y;
+const SPACE = /[ \t]*/y;
+
+/** `\\` is a backslash, `\"` a quote, `\n` a newline; any other escape is kept as written. */
+function unescapeLabel(v: string): string {
+  return v.replace(/\\(.)/g, (m, c: string) => (c === "\\" ? "\\" : c === '"' ? '"' : c === "n" ? "\n" : m));
+}
+
+function take(re: RegExp, line: string, at: number): string | undefined {
+  re.lastIndex = at;
+  const m = re.exec(line);
+  return m ? m[0] : undefined;
+}
+
+/** One sample line: name, labels, value; a timestamp (any sign, float) and an exemplar (`# {...} v [ts]`) are read past. */
+export function parseSampleLine(line: string): PromSample | undefined {
+  const name = take(NAME, line, 0);
+  if (!name) return undefined;
+  let i = name.length;
+  const labels: Record<string, string> = {};
+  i += (take(SPACE, line, i) ?? "").length;
+  if (line[i] === "{") {
+    i++;
+    for (;;) {
+      i += (take(SPACE, line, i) ?? "").length;
+      if (line[i] === "}") {
+        i++;
+        break;
+      }
+      const key = take(LABEL_NAME, line, i);
+      if (!key) return undefined;
+      i += key.length;
+      i += (take(SPACE, line, i) ?? "").length;
+      if (line[i] !== "=") return undefined;
+      i++;
+      i += (take(SPACE, line, i) ?? "").length;
+      if (line[i] !== '"') return undefined;
+      let j = i + 1;
+      while (j < line.length && line[j] !== '"') j += line[j] === "\\" ? 2 : 1;
+      if (j >= line.length) return undefined;
+      labels[key] = unescapeLabel(line.slice(i + 1, j));
+      i = j + 1;
+      i += (take(SPACE, line, i) ?? "").length;
+      if (line[i] === ",") i++;
+      else if (line[i] !== "}") return undefined;
+    }
+  }
+  // after the labels: value [timestamp] [# exemplar]
+  const hash = line.indexOf("#", i);
+  const rest = (hash >= 0 ? line.slice(i, hash) : line.slice(i)).trim().split(/\s+/);
+  if (rest.length < 1 || rest.length > 2 || rest[0] === "") return undefined;
+  const v = rest[0] as string;
+  const value = v === "+Inf" || v === "Inf" ? Infinity : v === "-Inf" ? -Infinity : Number(v);
+  if (Number.isNaN(value) && v !== "NaN") return undefined;
+  if (rest.length === 2 && !Number.isFinite(Number(rest[1]))) return undefined;
+  return { name, labels, value };
+}
 
 /**
- * Samples of the text. A metric declared by `# TYPE` but with no series yet (a labelled counter
- * never incremented) gets one zero sample, so "declared but zero" differs from "not exposed".
+ * Samples of the text (Prometheus text format 0.0.4, and OpenMetrics as far as samples go: `# EOF`
+ * ends it, exemplars are ignored). A metric declared by `# TYPE` but with no series yet (a labelled
+ * counter never incremented) gets one zero sample, so "declared but zero" differs from "not exposed".
  */
 export function parsePrometheusText(text: string): PromSample[] {
   const out: PromSample[] = [];
@@ -22,32 +82,27 @@ export function parsePrometheusText(text: string): PromSample[] {
   const seen = new Set<string>();
   for (const raw of text.split("\n")) {
     const line = raw.trim();
+    if (line === "# EOF") break;
     const type = /^#\s*TYPE\s+(\S+)\s+(\S+)/.exec(line);
     if (type) {
       const n = type[1] as string;
       declared.add(type[2] === "histogram" ? `${n}_count` : n);
     }
     if (line === "" || line.startsWith("#")) continue;
-    const m = LINE.exec(line);
-    if (!m) continue;
-    const labels: Record<string, string> = {};
-    for (const l of (m[2] ?? "").matchAll(LABEL)) {
-      labels[l[1] as string] = (l[2] as string).replace(/\\n/g, "\n").replace(/\\"/g, '"').replace(/\\\\/g, "\\");
-    }
-    const v = m[3] as string;
-    const value = v === "+Inf" ? Infinity : v === "-Inf" ? -Infinity : Number(v);
-    if (Number.isNaN(value) && v !== "NaN") continue;
-    out.push({ name: m[1] as string, labels, value });
-    seen.add(m[1] as string);
+    const sample = parseSampleLine(line);
+    if (!sample) continue;
+    out.push(sample);
+    seen.add(sample.name);
   }
-  for (const n of declared) if (!seen.has(n)) out.push({ name: n, labels: {}, value: 0 });
+  // an OpenMetrics counter `c` is exposed as `c_total`
+  for (const n of declared) if (!seen.has(n) && !seen.has(`${n}_total`)) out.push({ name: n, labels: {}, value: 0 });
   return out;
 }
 
 export async function scrapeMetrics(url: string, timeoutMs = 5000): Promise<PromSample[]> {
   if (new URL(url).protocol !== "http:") {
     // https and the rest: fetch (its first call loads undici, tens of ms, once)
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const res = await fetch(url, { headers: { accept: ACCEPT }, signal: AbortSignal.timeout(timeoutMs) });
     if (!res.ok) throw new Error(`GET ${url} answered ${res.status}`);
     return parseOrThrow(url, await res.text());
   }
@@ -74,7 +129,7 @@ function parseOrThrow(url: string, body: string): PromSample[] {
  */
 function httpGet(url: string, timeoutMs: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: "GET", headers: { accept: "text/plain" } }, (res) => {
+    const req = request(url, { method: "GET", headers: { accept: ACCEPT } }, (res) => {
       const status = res.statusCode ?? 0;
       if (status < 200 || status > 299) {
         res.resume();

@@ -9,7 +9,8 @@ import type { z } from "zod";
 import { UsageError } from "../util/errors.js";
 import { readInputFile } from "../util/read-input.js";
 import { packageRoot } from "../util/paths.js";
-import { scenarioSchema, type Scenario } from "./schema.js";
+import { loadSchema, scenarioSchema, thresholdsSchema, windowSchema, type Scenario } from "./schema.js";
+import { didYouMean } from "../util/did-you-mean.js";
 
 export interface LoadedScenario {
   scenario: Scenario;
@@ -54,7 +55,7 @@ export function resolveScenario(ref: string): string {
   }
   if (existsSync(resolve(ref))) return resolve(ref);
   const names = listBuiltinScenarios().map((s) => s.name);
-  throw new UsageError(`unknown scenario "${ref}": not a file, and not one of the built-ins (${names.join(", ")}); see \`harness list\``);
+  throw new UsageError(`unknown scenario "${ref}"${didYouMean(ref, names)}: not a file, and not one of the built-ins (${names.join(", ")}); see \`harness list\``);
 }
 
 function parseFile(file: string): unknown {
@@ -83,6 +84,14 @@ export function parseSetArgs(sets: string[]): [string, unknown][] {
   });
 }
 
+/** The fields of the scenario's plain objects, for "did you mean" on a mistyped `--set a.b=...`. */
+const KNOWN_FIELDS: Record<string, string[]> = {
+  "": Object.keys(scenarioSchema.shape),
+  window: Object.keys(windowSchema.shape),
+  load: Object.keys(loadSchema.shape),
+  thresholds: Object.keys(thresholdsSchema.shape),
+};
+
 function setPath(obj: Record<string, unknown>, path: string, value: unknown, file: string): void {
   const parts = path.split(".");
   // Only the scenario's own fields: `__proto__.x` or `constructor.x` must never reach Object.prototype.
@@ -92,11 +101,15 @@ function setPath(obj: Record<string, unknown>, path: string, value: unknown, fil
   for (let i = 0; i < parts.length - 1; i++) {
     const key = parts[i] as string;
     if (cur === null || typeof cur !== "object" || !Object.prototype.hasOwnProperty.call(cur, key)) {
-      throw new UsageError(`${file}: --set ${path}: no field "${parts.slice(0, i + 1).join(".")}" in the scenario (and "${path}" is not one of its params)`);
+      const near = cur !== null && typeof cur === "object" ? didYouMean(key, Object.keys(cur)) : "";
+      throw new UsageError(`${file}: --set ${path}: no field "${parts.slice(0, i + 1).join(".")}" in the scenario${near} (and "${path}" is not one of its params)`);
     }
     cur = (cur as Record<string, unknown>)[key];
   }
   if (cur === null || typeof cur !== "object") throw new UsageError(`${file}: --set ${path}: "${parts.slice(0, -1).join(".")}" is not an object`);
+  const last = parts.at(-1) as string;
+  const known = KNOWN_FIELDS[parts.slice(0, -1).join(".")];
+  if (known && !known.includes(last)) throw new UsageError(`${file}: --set ${path}: no field "${last}" in "${parts.slice(0, -1).join(".")}"${didYouMean(last, known)} (fields: ${known.join(", ")})`);
   (cur as Record<string, unknown>)[parts.at(-1) as string] = value;
 }
 
@@ -205,6 +218,10 @@ export function loadScenario(ref: string, sets: string[] = [], window: Record<st
       if (typeof value !== "string" && typeof value !== "number" && typeof value !== "boolean") throw new UsageError(`--set ${key}: expected a string, number or boolean`);
       params[key] = value;
     } else {
+      if (!key.includes(".") && !Object.prototype.hasOwnProperty.call(obj, key) && !Object.prototype.hasOwnProperty.call(scenarioSchema.shape, key)) {
+        const names = Object.keys(params);
+        throw new UsageError(`${file}: --set ${key}: not a param of this scenario nor a scenario field${didYouMean(key, [...names, ...Object.keys(scenarioSchema.shape)])} (params: ${names.join(", ") || "none"})`);
+      }
       setPath(obj, key, value, file);
     }
   }
