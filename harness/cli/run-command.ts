@@ -36,8 +36,8 @@ export interface RunCommandOptions {
   repeat?: number;
   /** the command line recorded in result.json (default: this process's own) */
   commandLine?: string;
-  /** run the processes under a profiler (harness/profile): flame | doctor | perf */
-  profile?: ProfilerName;
+  /** run the processes under a profiler (harness/profile): cpu | flame | doctor | perf; true (a bare --profile): cpu */
+  profile?: ProfilerName | true;
 }
 
 export function defaultOutDir(scenario: string): string {
@@ -54,7 +54,7 @@ export async function runOne(ref: string, opts: RunCommandOptions): Promise<{ re
   const plan = buildPlan(loaded.scenario, loaded.file);
   const outDir = resolve(opts.out ?? defaultOutDir(loaded.scenario.name));
   prepareOutDir(outDir);
-  const profiling = opts.profile ? startProfiling(opts.profile, plan, outDir) : undefined;
+  const profiling = opts.profile ? startProfiling(opts.profile === true ? "cpu" : opts.profile, plan, outDir) : undefined;
   for (const note of profiling?.notes ?? []) process.stderr.write(`harness: ${note}\n`);
 
   const progress = new Progress(process.stderr, opts.quiet);
@@ -65,6 +65,7 @@ export async function runOne(ref: string, opts: RunCommandOptions): Promise<{ re
       plan: profiling?.plan ?? plan,
       profiled: profiling?.profiled,
       stopGraceMs: profiling?.stopGraceMs,
+      profileWindow: profiling?.window,
       outDir,
       scenarioFile: loaded.file,
       params: loaded.params,

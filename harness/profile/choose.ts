@@ -9,6 +9,12 @@ import type { RunResult } from "../analyze/result-types.js";
 import type { Plan, ProcessSpec } from "../scenario/plan.js";
 import { UsageError } from "../util/errors.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
+import { cpuProfiler } from "./cpu-profile.js";
+import { OFF_CPU_METHOD, OffCpuTracer, offCpuUnavailableReason } from "./off-cpu.js";
+import type { ThreadTime } from "./wall-clock.js";
+import { wallTable } from "./wall-clock.js";
+import { processTree } from "../sample/proc.js";
+import { nowSeconds } from "../sample/tree-snapshot.js";
 import { doctorProfiler, doctorUnsupportedReason } from "./doctor.js";
 import { flameProfiler } from "./flame.js";
 import { perfProfiler, perfUnavailableReason } from "./perf.js";
@@ -24,8 +30,17 @@ export interface ProfilingSession {
   stopGraceMs?: number;
   /** messages for the terminal and the report (why a profiler could not be used, what was left out) */
   notes: string[];
+  /** the window's edges (--profile cpu: the scheduler's off-CPU times are taken over the window) */
+  window?: ProfileWindowHooks;
   /** after the run: read the profiles, add notes to result.problems, return the report sections */
   finish(result: RunResult): Promise<string[]>;
+}
+
+/** Called by the run at the window's first and last readings, and in its finally. */
+export interface ProfileWindowHooks {
+  start(started: { name: string; pid: number }[], windowS: number): Promise<void>;
+  end(): void;
+  stop(): Promise<void>;
 }
 
 export function parseProfilerName(value: string): ProfilerName {
@@ -35,7 +50,7 @@ export function parseProfilerName(value: string): ProfilerName {
 }
 
 function profilerOf(name: ProfilerName): Profiler {
-  return name === "flame" ? flameProfiler : name === "doctor" ? doctorProfiler : perfProfiler;
+  return name === "cpu" ? cpuProfiler : name === "flame" ? flameProfiler : name === "doctor" ? doctorProfiler : perfProfiler;
 }
 
 function unprofiled(requested: ProfilerName, plan: Plan, note: string): ProfilingSession {
@@ -82,6 +97,7 @@ export function startProfiling(requested: ProfilerName, plan: Plan, outDir: stri
   const what = requested === "perf" ? "non-Node" : "Node";
   if (wrapped.length === 0) return unprofiled(requested, plan, `--profile ${requested}: no ${what} process in this scenario to profile; the run is not profiled`);
   const notes: string[] = [];
+  const offCpu = requested === "cpu" ? offCpuWindow(notes) : undefined;
   // A wrapped Node program starts seconds later than a bare one (the profiler loads first): a short
   // warm-up would put its start-up inside the window and inside the profile summary.
   const w = plan.scenario.window;
@@ -89,15 +105,26 @@ export function startProfiling(requested: ProfilerName, plan: Plan, outDir: stri
     newPlan.scenario = { ...plan.scenario, window: { ...w, warmupS: profiler.minWarmupS } };
     notes.push(`--profile ${requested}: warm-up raised from ${w.warmupS} s to ${profiler.minWarmupS} s, so the profiled programs have started before the window`);
   }
-  if (skipped.length) notes.push(`--profile ${requested} profiles ${what} processes only: ${skipped.join(", ")} ran unprofiled`);
+  if (skipped.length && requested === "cpu") notes.push(`--profile cpu has V8 stacks for Node processes only: ${skipped.join(", ")} get the scheduler's wall-clock table without stacks`);
+  else if (skipped.length) notes.push(`--profile ${requested} profiles ${what} processes only: ${skipped.join(", ")} ran unprofiled`);
   return {
     requested,
     profiled: requested,
     plan: newPlan,
     stopGraceMs: profiler.stopGraceMs,
     notes,
+    window: offCpu?.hooks,
     finish: async (result) => {
-      const ctx = { outDir, windowS: result.window.measuredS > 0 ? result.window.measuredS : result.window.durationS };
+      const off = offCpu?.read();
+      const ctx = {
+        outDir,
+        windowS: result.window.measuredS > 0 ? result.window.measuredS : result.window.durationS,
+        windowFromS: offCpu?.fromS,
+        windowToS: offCpu?.toS,
+        pids: new Map(result.processes.map((p) => [p.name, p.pid])),
+        threads: off?.threads,
+        schedulerMethod: off?.method,
+      };
       const artifacts: ProfileArtifact[] = [];
       for (const w of wrapped) {
         try {
@@ -106,6 +133,15 @@ export function startProfiling(requested: ProfilerName, plan: Plan, outDir: stri
           artifacts.push({ process: w.original.name, html: null, summary: null, problems: [`${w.original.name}: could not read the profile: ${(err as Error).message}`] });
         }
       }
+      // --profile cpu: processes without V8 stacks still get the scheduler's wall-clock table
+      if (requested === "cpu" && off?.threads) {
+        for (const name of skipped) {
+          const pid = ctx.pids.get(name);
+          const wall = wallTable({ process: name, v8: null, threads: off.threads.get(name) ?? null, mainTid: pid ?? null, schedulerMethod: off.method });
+          if (wall) artifacts.push({ process: name, html: null, summary: null, problems: [], wall });
+        }
+      }
+      if (off?.problem) notes.push(off.problem);
       for (const a of artifacts) result.problems.push(...a.problems);
       result.problems.push(...notes);
       // the source of the profile tables, next to the profiles (result.json keeps the run's figures)
@@ -113,4 +149,52 @@ export function startProfiling(requested: ProfilerName, plan: Plan, outDir: stri
       return [renderProfileSection(profiler.label, artifacts, notes)];
     },
   };
+}
+
+/**
+ * The scheduler side of --profile cpu: bpftrace over the window on every started process tree.
+ * The window's monotonic edges are kept too: the V8 profiles are cut to them.
+ */
+function offCpuWindow(notes: string[]): {
+  hooks: ProfileWindowHooks;
+  fromS?: number;
+  toS?: number;
+  read(): { threads: Map<string, ThreadTime[]> | null; method: string; problem: string | null };
+} {
+  const unavailable = offCpuUnavailableReason();
+  if (unavailable) notes.push(`--profile cpu: ${unavailable}; the wall-clock tables cover the JavaScript thread only (its V8 profile)`);
+  const tracer = new OffCpuTracer();
+  const owner = new Map<number, string>();
+  let result: Awaited<ReturnType<OffCpuTracer["collect"]>> | undefined;
+  const state: ReturnType<typeof offCpuWindow> = {
+    hooks: {
+      start: async (started, windowS) => {
+        state.fromS = nowSeconds();
+        if (unavailable) return;
+        for (const p of started) for (const pid of processTree(p.pid)) owner.set(pid, p.name);
+        await tracer.start([...owner.keys()], windowS + 30);
+      },
+      end: () => {
+        state.toS = nowSeconds();
+        tracer.interrupt();
+      },
+      stop: async () => {
+        result ??= await tracer.collect();
+      },
+    },
+    read: () => {
+      if (unavailable) return { threads: null, method: unavailable, problem: null };
+      if (!result?.reading) return { threads: null, method: "unknown", problem: result?.problem ? `--profile cpu: ${result.problem}` : null };
+      const r = result.reading;
+      const threads = new Map<string, ThreadTime[]>();
+      for (const [tgid, list] of r.byProcess) {
+        const name = owner.get(tgid);
+        if (name) threads.set(name, [...(threads.get(name) ?? []), ...list]);
+      }
+      const spanS = (r.endNs - r.beginNs) / 1e9;
+      const self = result.selfCpuMs !== null ? `; bpftrace itself used ${Math.round(result.selfCpuMs)} ms of CPU` : "";
+      return { threads, method: `${OFF_CPU_METHOD} over ${spanS.toFixed(1)} s of the window${self}`, problem: null };
+    },
+  };
+  return state;
 }

@@ -50,6 +50,12 @@ export interface RunOptions {
   profiled?: string | false;
   /** SIGTERM-to-SIGKILL grace when stopping (profilers write their files after SIGTERM) */
   stopGraceMs?: number;
+  /** a profiler's work at the window's edges (--profile cpu: the scheduler's off-CPU times) */
+  profileWindow?: {
+    start(started: { name: string; pid: number }[], windowS: number): Promise<void>;
+    end(): void;
+    stop(): Promise<void>;
+  };
 }
 
 export interface RunOutcome {
@@ -151,6 +157,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
         await sampler.pidusageMark(w.durationS);
         // after the figures above, so the wire's own time (perf attaching, ss) shifts none of them
         await wire.start(w.durationS);
+        await opts.profileWindow?.start(supervisor.started.map((p) => ({ name: p.spec.name, pid: p.pid })), w.durationS);
       },
       onSample: async (p) => {
         // every sample in between too, for the series (a failed one is only a gap in it)
@@ -165,6 +172,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
           metricsEnd = await tryScrape(metricsUrl, problems);
           if (metricsEnd) scrapes.push({ t: scrapeEndAt - windowStart, samples: metricsEnd });
         }
+        opts.profileWindow?.end();
         pidusageAtEnd = await sampler.pidusageMark(w.durationS);
         await wire.end();
       },
@@ -181,6 +189,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   } finally {
     opts.onTick?.({ phase: "stopping", secondsLeft: 0, cpuByRole: {} });
     await wire.stop();
+    await opts.profileWindow?.stop();
     measuredS = clock?.measuredS ?? 0;
     await supervisor.stopAll(opts.stopGraceMs);
     sampler.close();
