@@ -10,7 +10,7 @@ import type { Plan, ProcessSpec } from "../scenario/plan.js";
 import { UsageError } from "../util/errors.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { cpuProfiler } from "./cpu-profile.js";
-import { OFF_CPU_METHOD, OffCpuTracer, offCpuUnavailableReason } from "./off-cpu.js";
+import { OffCpuTracer, offCpuUnavailableReason } from "./off-cpu.js";
 import type { ThreadTime } from "./wall-clock.js";
 import { wallTable } from "./wall-clock.js";
 import { processTree } from "../sample/proc.js";
@@ -162,7 +162,7 @@ function offCpuWindow(notes: string[]): {
   read(): { threads: Map<string, ThreadTime[]> | null; method: string; problem: string | null };
 } {
   const unavailable = offCpuUnavailableReason();
-  if (unavailable) notes.push(`--profile cpu: ${unavailable}; the wall-clock tables cover the JavaScript thread only (its V8 profile)`);
+  if (unavailable) notes.push(`--profile cpu: ${unavailable}; threads' waits are sampled from /proc instead (coarser)`);
   const tracer = new OffCpuTracer();
   const owner = new Map<number, string>();
   let result: Awaited<ReturnType<OffCpuTracer["collect"]>> | undefined;
@@ -170,7 +170,6 @@ function offCpuWindow(notes: string[]): {
     hooks: {
       start: async (started, windowS) => {
         state.fromS = nowSeconds();
-        if (unavailable) return;
         for (const p of started) for (const pid of processTree(p.pid)) owner.set(pid, p.name);
         await tracer.start([...owner.keys()], windowS + 30);
       },
@@ -183,7 +182,6 @@ function offCpuWindow(notes: string[]): {
       },
     },
     read: () => {
-      if (unavailable) return { threads: null, method: unavailable, problem: null };
       if (!result?.reading) return { threads: null, method: "unknown", problem: result?.problem ? `--profile cpu: ${result.problem}` : null };
       const r = result.reading;
       const threads = new Map<string, ThreadTime[]>();
@@ -192,8 +190,8 @@ function offCpuWindow(notes: string[]): {
         if (name) threads.set(name, [...(threads.get(name) ?? []), ...list]);
       }
       const spanS = (r.endNs - r.beginNs) / 1e9;
-      const self = result.selfCpuMs !== null ? `; bpftrace itself used ${Math.round(result.selfCpuMs)} ms of CPU` : "";
-      return { threads, method: `${OFF_CPU_METHOD} over ${spanS.toFixed(1)} s of the window${self}`, problem: null };
+      const self = result.selfCpuMs !== null ? `; ${unavailable ? "the harness process (its /proc sampling included)" : "bpftrace itself"} used ${Math.round(result.selfCpuMs)} ms of CPU` : "";
+      return { threads, method: `${result.method} over ${spanS.toFixed(1)} s of the window${self}`, problem: null };
     },
   };
   return state;

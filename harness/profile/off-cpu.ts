@@ -13,6 +13,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { clockTicksPerSecond } from "../sample/proc.js";
 import { readOffCpu, type OffCpuReading } from "./off-cpu-read.js";
+import { PROC_WAIT_METHOD, ProcWaitSampler } from "./off-cpu-proc.js";
 
 export const OFF_CPU_METHOD = "scheduler switches (bpftrace: sched_switch, with the syscall each thread sleeps in)";
 
@@ -20,8 +21,9 @@ export function bpftraceOnPath(): boolean {
   return (process.env.PATH ?? "").split(":").some((d) => d && existsSync(`${d}/bpftrace`));
 }
 
-/** null when bpftrace can be tried here, else why not. */
-export function offCpuUnavailableReason(): string | null {
+/** null when bpftrace can be tried here, else why not (HARNESS_OFF_CPU=proc forces the /proc fallback). */
+export function offCpuUnavailableReason(env: NodeJS.ProcessEnv = process.env): string | null {
+  if (env.HARNESS_OFF_CPU === "proc") return "HARNESS_OFF_CPU=proc: bpftrace not used";
   if (process.platform !== "linux") return "the scheduler's off-CPU times need Linux (bpftrace)";
   if (!bpftraceOnPath()) return "bpftrace is not installed: no off-CPU (waiting) times from the scheduler";
   if (typeof process.getuid === "function" && process.getuid() !== 0) return "bpftrace needs root: no off-CPU (waiting) times from the scheduler";
@@ -102,6 +104,8 @@ END {
 
 export interface OffCpuResult {
   reading: OffCpuReading | null;
+  /** how the reading was taken */
+  method: string;
   /** bpftrace's own CPU over its life (milliseconds), from /proc before it exited */
   selfCpuMs: number | null;
   problem: string | null;
@@ -115,12 +119,19 @@ export class OffCpuTracer {
   private readonly onExit = (): void => this.killNow();
   private selfCpuMs: number | null = null;
   private failure: string | null = null;
+  private fallback?: ProcWaitSampler;
+  private fallbackWhy = "";
 
-  /** Start tracing these process trees; resolves once bpftrace runs its BEGIN (or failed, or 15 s passed). */
+  /**
+   * Start tracing these process trees; resolves once bpftrace runs its BEGIN (or failed, or 15 s
+   * passed). Where bpftrace cannot run, /proc is sampled instead (off-cpu-proc.ts).
+   */
   async start(pids: number[], maxS: number): Promise<void> {
     const why = offCpuUnavailableReason();
     if (why) {
-      this.failure = why;
+      this.fallbackWhy = why;
+      this.fallback = new ProcWaitSampler();
+      this.fallback.start(pids);
       return;
     }
     const script = offCpuScript(pids, readInitial(pids), maxS);
@@ -151,6 +162,7 @@ export class OffCpuTracer {
 
   /** End the tracing now (bpftrace prints its maps on SIGINT); collect() waits for them. */
   interrupt(): void {
+    this.fallback?.stop();
     const c = this.child;
     if (c?.pid === undefined || c.exitCode !== null || c.signalCode !== null) return;
     this.selfCpuMs = ownCpuMs(c.pid);
@@ -174,13 +186,17 @@ export class OffCpuTracer {
       }
     }
     process.removeListener("exit", this.onExit);
-    if (this.failure) return { reading: null, selfCpuMs: this.selfCpuMs, problem: this.failure };
+    if (this.fallback) {
+      const reading = this.fallback.reading();
+      return { reading, method: `${PROC_WAIT_METHOD.replace("bpftrace unavailable", this.fallbackWhy)}`, selfCpuMs: this.fallback.selfCpuMs(), problem: reading ? null : "no /proc readings were taken" };
+    }
+    if (this.failure) return { reading: null, method: OFF_CPU_METHOD, selfCpuMs: this.selfCpuMs, problem: this.failure };
     const reading = readOffCpu(this.stdout);
     if (!reading) {
       const line = this.stderr.split("\n").map((l) => l.trim()).find((l) => l && !/^Attaching/.test(l));
-      return { reading: null, selfCpuMs: this.selfCpuMs, problem: `bpftrace printed no off-CPU times${line ? `: ${line}` : ""}` };
+      return { reading: null, method: OFF_CPU_METHOD, selfCpuMs: this.selfCpuMs, problem: `bpftrace printed no off-CPU times${line ? `: ${line}` : ""}` };
     }
-    return { reading, selfCpuMs: this.selfCpuMs, problem: null };
+    return { reading, method: OFF_CPU_METHOD, selfCpuMs: this.selfCpuMs, problem: null };
   }
 
   killNow(): void {
