@@ -36,9 +36,13 @@ export interface ProfilingSession {
   finish(result: RunResult): Promise<string[]>;
 }
 
-/** Called by the run at the window's first and last readings, and in its finally. */
+/**
+ * Called by the run: prepare once every process started (before the warm-up; not awaited), start
+ * at the window's first reading, end at its last, stop in its finally.
+ */
 export interface ProfileWindowHooks {
-  start(started: { name: string; pid: number }[], windowS: number): Promise<void>;
+  prepare(started: { name: string; pid: number }[], windowStartS: number, windowS: number): void;
+  start(): Promise<void>;
   end(): void;
   stop(): Promise<void>;
 }
@@ -166,18 +170,27 @@ function offCpuWindow(notes: string[]): {
   const tracer = new OffCpuTracer();
   const owner = new Map<number, string>();
   let result: Awaited<ReturnType<OffCpuTracer["collect"]>> | undefined;
+  let starting: Promise<void> | undefined;
+  let windowSpan = Infinity;
   const state: ReturnType<typeof offCpuWindow> = {
     hooks: {
-      start: async (started, windowS) => {
-        state.fromS = nowSeconds();
+      prepare: (started, windowStartS, windowS) => {
+        windowSpan = windowS;
+        // the window's nominal start: the scheduler's times and the V8 profiles are both cut there
+        state.fromS = windowStartS;
         for (const p of started) for (const pid of processTree(p.pid)) owner.set(pid, p.name);
-        await tracer.start([...owner.keys()], windowS + 30);
+        starting = tracer.start([...owner.keys()], Math.max(0, windowStartS - nowSeconds()) + windowS + 30, windowStartS, windowStartS + windowS);
+      },
+      start: async () => {
+        await starting;
       },
       end: () => {
-        state.toS = nowSeconds();
+        // the nominal end, as for the scheduler's times (the end reading comes a little later)
+        state.toS = Math.min(nowSeconds(), (state.fromS ?? 0) + windowSpan);
         tracer.interrupt();
       },
       stop: async () => {
+        await starting;
         result ??= await tracer.collect();
       },
     },
@@ -190,7 +203,7 @@ function offCpuWindow(notes: string[]): {
         if (name) threads.set(name, [...(threads.get(name) ?? []), ...list]);
       }
       const spanS = (r.endNs - r.beginNs) / 1e9;
-      const self = result.selfCpuMs !== null ? `; ${unavailable ? "the harness process (its /proc sampling included)" : "bpftrace itself"} used ${Math.round(result.selfCpuMs)} ms of CPU` : "";
+      const self = result.selfCpuMs !== null ? `; ${unavailable ? "the harness process (its /proc sampling included)" : "bpftrace itself"} used ${Math.round(result.selfCpuMs)} ms of CPU, start-up during the warm-up included` : "";
       return { threads, method: `${result.method} over ${spanS.toFixed(1)} s of the window${self}`, problem: null };
     },
   };

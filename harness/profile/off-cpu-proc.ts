@@ -20,11 +20,13 @@ export class ProcWaitSampler {
   private readonly threads = new Map<number, { tgid: number; t: ThreadTime; waits: Map<string, number> }>();
   private selfStart = 0;
 
-  start(pids: number[]): void {
+  /** Sample these process trees from fromS (monotonic seconds; readings before it do not count). */
+  start(pids: number[], fromS = 0): void {
     this.selfStart = process.cpuUsage().user + process.cpuUsage().system;
-    this.began = this.last = nowSeconds();
+    this.began = this.last = Math.max(nowSeconds(), fromS);
     const tick = (): void => {
       const now = nowSeconds();
+      if (now <= this.began) return;
       const ms = (now - this.last) * 1000;
       this.last = now;
       for (const tgid of pids) this.read(tgid, ms);

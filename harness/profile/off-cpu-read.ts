@@ -128,10 +128,11 @@ export function readOffCpu(text: string, arch: string = process.arch): OffCpuRea
     else if (e.map === "tgof") open.set(a, { ...(open.get(a) ?? { since: 0, why: 0 }), tgid: v });
     else if (e.map === "on") on.set(a, v);
   }
-  for (const [tid, o] of open) if (o.since > 0 && o.tgid > 0) addWait(o.tgid, tid, o.why, Math.max(0, endNs - o.since));
+  // BEGIN printed the later of its own start and the window's: nothing before it counts
+  for (const [tid, o] of open) if (o.since > 0 && o.tgid > 0) addWait(o.tgid, tid, o.why, Math.max(0, endNs - Math.max(o.since, beginNs)));
   for (const [tid, since] of on) {
     const tgid = threads.get(tid)?.tgid ?? open.get(tid)?.tgid;
-    if (tgid) thread(tgid, tid).onCpuMs += Math.max(0, endNs - since) / 1e6;
+    if (tgid) thread(tgid, tid).onCpuMs += Math.max(0, endNs - Math.max(since, beginNs)) / 1e6;
   }
   const byProcess = new Map<number, ThreadTime[]>();
   for (const e of threads.values()) {

@@ -70,32 +70,42 @@ function quoteComm(c: string): string {
   return c.replace(/[^\w.:/ -]/g, "_");
 }
 
-export function offCpuScript(pids: number[], initial: InitialThread[], maxS: number): string {
+/**
+ * The bpftrace program. It starts during the warm-up (compiling and attaching take seconds on a
+ * loaded machine) and counts only from fromNs, the window's start on the monotonic clock bpftrace's
+ * nsecs shares with process.hrtime: a wait or a run that began earlier counts from fromNs.
+ */
+export function offCpuScript(pids: number[], initial: InitialThread[], maxS: number, fromNs = 0, toNs = Number.MAX_SAFE_INTEGER): string {
+  const F = Math.round(fromNs);
+  const T = Math.round(toNs);
   const begin = [
     ...pids.map((p) => `@tg[${p}] = 1;`),
     ...initial.map((t) => (t.running ? `@on[${t.tid}] = nsecs; @tgof[${t.tid}] = ${t.tgid};` : `@off[${t.tid}] = nsecs; @why[${t.tid}] = ${t.why}; @tgof[${t.tid}] = ${t.tgid};`)),
     ...initial.map((t) => `@comm[${t.tgid}, ${t.tid}] = "${quoteComm(t.comm)}";`),
   ];
   return `
-BEGIN { ${begin.join(" ")} printf("BEGIN %llu\\n", nsecs); }
+BEGIN { ${begin.join(" ")} printf("BEGIN %llu\\n", nsecs > ${F} ? nsecs : ${F}); }
 tracepoint:raw_syscalls:sys_enter /@tg[pid]/ { @sc[tid] = args->id + 1; }
 tracepoint:raw_syscalls:sys_exit /@tg[pid]/ { delete(@sc[tid]); }
 tracepoint:sched:sched_switch {
   if (@tg[pid]) {
-    if (@on[tid]) { @cpu[pid, tid] += nsecs - @on[tid]; delete(@on[tid]); }
+    $now = nsecs < ${T} ? nsecs : ${T};
+    if (@on[tid]) { $s = @on[tid] > ${F} ? @on[tid] : ${F}; if ($now > $s) { @cpu[pid, tid] += $now - $s; } delete(@on[tid]); }
     @off[tid] = nsecs; @tgof[tid] = pid; @comm[pid, tid] = comm;
     $st = args->prev_state;
     @why[tid] = $st == 0 ? -2 : (($st & 2) ? -3 : @sc[tid]);
   }
   $n = args->next_pid;
+  $t = nsecs < ${T} ? nsecs : ${T};
   if (@off[$n]) {
-    @wait[@tgof[$n], $n, @why[$n]] += nsecs - @off[$n];
+    $w = @off[$n] > ${F} ? @off[$n] : ${F};
+    if ($t > $w) { @wait[@tgof[$n], $n, @why[$n]] += $t - $w; }
     delete(@off[$n]); @on[$n] = nsecs;
   }
 }
 interval:s:${Math.max(1, Math.ceil(maxS))} { exit(); }
 END {
-  printf("END %llu\\n", nsecs);
+  printf("END %llu\\n", nsecs < ${T} ? nsecs : ${T});
   print(@cpu); print(@wait); print(@comm); print(@off); print(@why); print(@tgof); print(@on);
   clear(@cpu); clear(@wait); clear(@comm); clear(@off); clear(@why); clear(@tgof); clear(@on); clear(@sc); clear(@tg);
 }
@@ -126,15 +136,15 @@ export class OffCpuTracer {
    * Start tracing these process trees; resolves once bpftrace runs its BEGIN (or failed, or 15 s
    * passed). Where bpftrace cannot run, /proc is sampled instead (off-cpu-proc.ts).
    */
-  async start(pids: number[], maxS: number): Promise<void> {
+  async start(pids: number[], maxS: number, fromS = 0, toS = Number.MAX_SAFE_INTEGER / 1e9): Promise<void> {
     const why = offCpuUnavailableReason();
     if (why) {
       this.fallbackWhy = why;
       this.fallback = new ProcWaitSampler();
-      this.fallback.start(pids);
+      this.fallback.start(pids, fromS);
       return;
     }
-    const script = offCpuScript(pids, readInitial(pids), maxS);
+    const script = offCpuScript(pids, readInitial(pids), maxS, fromS * 1e9, toS * 1e9);
     let child: ChildProcess;
     try {
       child = spawn("bpftrace", ["-e", script], { detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, BPFTRACE_MAP_KEYS_MAX: "65536" } });

@@ -177,7 +177,7 @@ export function wallTable(input: WallInput): WallTable | null {
   let counts: string;
   if (input.threads && input.threads.length) {
     counts = "wall-clock (all threads, waiting included)";
-    method = `${input.schedulerMethod ?? "scheduler"}, ${input.threads.length} thread(s)${input.v8 ? "; the JavaScript thread's time on CPU split by its V8 CPU profile" : ""}`;
+    method = `${input.schedulerMethod ?? "scheduler"}${input.v8 ? "; the JavaScript thread's time on CPU split by its V8 CPU profile" : ""}`;
     for (const t of input.threads) {
       for (const k of Object.keys(t.waitMs) as WaitKind[]) if (t.waitMs[k] > 0) add(WAIT_ROW[k], t.waitMs[k]);
       for (const [name, v] of Object.entries(t.waitBySyscall ?? {})) {

@@ -52,7 +52,8 @@ export interface RunOptions {
   stopGraceMs?: number;
   /** a profiler's work at the window's edges (--profile cpu: the scheduler's off-CPU times) */
   profileWindow?: {
-    start(started: { name: string; pid: number }[], windowS: number): Promise<void>;
+    prepare(started: { name: string; pid: number }[], windowStartS: number, windowS: number): void;
+    start(): Promise<void>;
     end(): void;
     stop(): Promise<void>;
   };
@@ -142,6 +143,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
 
     clock = new WindowDriver(sampler, w, signal);
     windowStart = clock.windowStart;
+    if (!signal.aborted) opts.profileWindow?.prepare(supervisor.started.map((p) => ({ name: p.spec.name, pid: p.pid })), windowStart, w.durationS);
     const windowEnd = clock.windowEnd;
     // series scrapes every scrapeEveryS (default every sample; 0 = start and end only)
     const scrapeStep = w.scrapeEveryS === undefined ? 1 : w.scrapeEveryS === 0 ? Infinity : Math.max(1, Math.round(w.scrapeEveryS / w.sampleS));
@@ -157,7 +159,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
         await sampler.pidusageMark(w.durationS);
         // after the figures above, so the wire's own time (perf attaching, ss) shifts none of them
         await wire.start(w.durationS);
-        await opts.profileWindow?.start(supervisor.started.map((p) => ({ name: p.spec.name, pid: p.pid })), w.durationS);
+        await opts.profileWindow?.start();
       },
       onSample: async (p) => {
         // every sample in between too, for the series (a failed one is only a gap in it)

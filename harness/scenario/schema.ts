@@ -57,6 +57,8 @@ export const referenceServerSchema = z
     metrics: z.boolean().default(true),
     /** busy CPU per poll handled, ms (an expensive poll handler: CPU rises, polls and wake-ups do not) */
     pollCostMs: z.number().min(0).max(10_000).default(0),
+    /** one log line per request handled: none, stdout (console.log), stdout-sync (a write per line), buffered */
+    log: z.enum(["none", "stdout", "stdout-sync", "buffered"]).default("none"),
   })
   .strict();
 

@@ -7,6 +7,7 @@ import { LongPolls } from "./longpoll.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { Notifier, type NotifyMode } from "./notifier.js";
 import { JobStore, type Job } from "./store.js";
+import { createRequestLog, type RequestLogMode } from "./request-log.js";
 
 export interface ServerOptions {
   host?: string;
@@ -23,6 +24,8 @@ export interface ServerOptions {
    * hypothesis 2) that costs CPU only, with polls and wake-ups unchanged.
    */
   pollCostMs?: number;
+  /** one log line per request handled (request-log.ts); default none */
+  log?: RequestLogMode;
 }
 
 /** Spin on the CPU for `ms` milliseconds: work that costs CPU and never blocks (no wake-up). */
@@ -56,6 +59,7 @@ export function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   const store = new JobStore(opts.db);
   const notifier = new Notifier(opts.notify ?? "off", metrics, opts.sseHeartbeatMs ?? 15_000);
   const longPolls = new LongPolls(metrics);
+  const requestLog = createRequestLog(opts.log ?? "none");
   /** per worker+loop: when the response to its previous poll was finished */
   const lastAnswered = new Map<string, number>();
   /** per worker+loop: 1 after a poll that claimed, 2 after the first empty poll following it (its next gap is the backoff after work) */
@@ -154,6 +158,7 @@ export function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
   }
 
   const server: Server = createServer((req, res) => {
+    requestLog.track(req, res);
     route(req, res).catch((err: unknown) => {
       if (res.headersSent || res.destroyed) return void res.destroy();
       if (err instanceof HttpError) sendJson(res, err.status, { error: err.message });
@@ -170,6 +175,7 @@ export function startServer(opts: ServerOptions = {}): Promise<RunningServer> {
       notifier.close();
       longPolls.closeAll();
       server.close(() => {
+        requestLog.close();
         store.close();
         done();
       });

@@ -49,7 +49,8 @@ describe("harness run --profile cpu", () => {
   });
 
   it("fixed-backoff: the idle worker's wall-clock table is mostly waiting (through /proc when bpftrace is not used)", async () => {
-    for (const env of bpftraceMissing ? [{}] : [{}, { HARNESS_OFF_CPU: "proc" }]) {
+    const envs: Record<string, string>[] = bpftraceMissing ? [{}] : [{}, { HARNESS_OFF_CPU: "proc" }];
+    for (const env of envs) {
       const out = tempDir();
       const r = await runHarness(["run", "fixed-backoff", "--profile", "--duration", "3", "--warmup", "1", "--quiet", "--out", out], { env });
       expect(r.code, r.stderr).toBe(0);
