@@ -101,7 +101,9 @@ export function startProfiling(requested: ProfilerName, plan: Plan, outDir: stri
   const what = requested === "perf" ? "non-Node" : "Node";
   if (wrapped.length === 0) return unprofiled(requested, plan, `--profile ${requested}: no ${what} process in this scenario to profile; the run is not profiled`);
   const notes: string[] = [];
-  const offCpu = requested === "cpu" ? offCpuWindow(notes) : undefined;
+  // HARNESS_OFF_CPU=off: the V8 profiles alone (to measure what the scheduler side costs)
+  const offCpu = requested === "cpu" ? offCpuWindow(notes, env.HARNESS_OFF_CPU !== "off") : undefined;
+  if (requested === "cpu" && env.HARNESS_OFF_CPU === "off") notes.push("--profile cpu: HARNESS_OFF_CPU=off: no scheduler times; the wall-clock tables cover the JavaScript thread only");
   // A wrapped Node program starts seconds later than a bare one (the profiler loads first): a short
   // warm-up would put its start-up inside the window and inside the profile summary.
   const w = plan.scenario.window;
@@ -159,14 +161,17 @@ export function startProfiling(requested: ProfilerName, plan: Plan, outDir: stri
  * The scheduler side of --profile cpu: bpftrace over the window on every started process tree.
  * The window's monotonic edges are kept too: the V8 profiles are cut to them.
  */
-function offCpuWindow(notes: string[]): {
+function offCpuWindow(
+  notes: string[],
+  enabled: boolean,
+): {
   hooks: ProfileWindowHooks;
   fromS?: number;
   toS?: number;
   read(): { threads: Map<string, ThreadTime[]> | null; method: string; problem: string | null };
 } {
   const unavailable = offCpuUnavailableReason();
-  if (unavailable) notes.push(`--profile cpu: ${unavailable}; threads' waits are sampled from /proc instead (coarser)`);
+  if (unavailable && enabled) notes.push(`--profile cpu: ${unavailable}; threads' waits are sampled from /proc instead (coarser)`);
   const tracer = new OffCpuTracer();
   const owner = new Map<number, string>();
   let result: Awaited<ReturnType<OffCpuTracer["collect"]>> | undefined;
@@ -176,6 +181,8 @@ function offCpuWindow(notes: string[]): {
     hooks: {
       prepare: (started, windowStartS, windowS) => {
         windowSpan = windowS;
+        state.fromS = windowStartS;
+        if (!enabled) return;
         // the window's nominal start: the scheduler's times and the V8 profiles are both cut there
         state.fromS = windowStartS;
         for (const p of started) for (const pid of processTree(p.pid)) owner.set(pid, p.name);
@@ -195,6 +202,7 @@ function offCpuWindow(notes: string[]): {
       },
     },
     read: () => {
+      if (!enabled) return { threads: null, method: "not measured (HARNESS_OFF_CPU=off)", problem: null };
       if (!result?.reading) return { threads: null, method: "unknown", problem: result?.problem ? `--profile cpu: ${result.problem}` : null };
       const r = result.reading;
       const threads = new Map<string, ThreadTime[]>();
