@@ -21,8 +21,16 @@ import { wallTable } from "./wall-clock.js";
 
 export const CPU_PROFILE_COUNTS = "wall-clock samples of the JavaScript thread (V8 CPU profile, waiting included as (idle))";
 
-/** V8's sampling interval in microseconds (its default): about 1000 samples/s on the JavaScript thread. */
+/**
+ * V8's sampling interval in microseconds (its default): about 1000 samples/s on the JavaScript
+ * thread. HARNESS_CPU_PROF_INTERVAL_US sets another (a coarser one costs the program less CPU).
+ */
 export const CPU_PROFILE_INTERVAL_US = 1000;
+
+function intervalUs(env: NodeJS.ProcessEnv = process.env): number {
+  const v = Number(env.HARNESS_CPU_PROF_INTERVAL_US);
+  return Number.isInteger(v) && v >= 50 && v <= 1_000_000 ? v : CPU_PROFILE_INTERVAL_US;
+}
 
 function preload(): string {
   return join(packageRoot(), "dist", "harness", "profile", "preload", "cpu-profile.js");
@@ -47,7 +55,7 @@ export const cpuProfiler: Profiler = {
     return {
       ...spec,
       argv: [nodeBin ?? process.execPath, `--import=${pathToFileURL(preload()).href}`, ...rest],
-      env: { ...spec.env, HARNESS_CPU_PROF_DIR: dir, HARNESS_CPU_PROF_INTERVAL_US: String(CPU_PROFILE_INTERVAL_US) },
+      env: { ...spec.env, HARNESS_CPU_PROF_DIR: dir, HARNESS_CPU_PROF_INTERVAL_US: String(intervalUs()) },
     };
   },
   async collect(spec: ProcessSpec, dir: string, ctx: ProfileContext): Promise<ProfileArtifact> {

@@ -53,7 +53,7 @@ export function renderProfileSummary(s: ProfileSummary, wall?: WallTable | null)
     s.profiler === "perf"
       ? "perf's cpu-clock event samples the process only while it runs: samples count their period, and the rest of the window is idle."
       : s.profiler === "cpu"
-        ? "V8 samples the JavaScript thread about every millisecond whatever it does; each sample stands for the time since the previous one, so (idle) samples add up to the event loop's waiting."
+        ? `V8 samples the JavaScript thread at a fixed interval whatever it does (here one sample every ${((s.coveredS * 1000) / s.samples).toFixed(1)} ms on average); each sample stands for the time since the previous one, so (idle) samples add up to the event loop's waiting.`
         : "Each sample stands for the wall time since the previous one, so an idle sample counts the whole wait it ended.";
   out.push(`${s.samples.toLocaleString("en-US")} samples over ${s.coveredS.toFixed(1)} s of the profile (the measured window), from ${code(s.source)}. ${how}`);
   out.push(`#### Time by category (self time) — ${counts}`);
