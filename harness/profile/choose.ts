@@ -197,6 +197,11 @@ function offCpuWindow(
         tracer.interrupt();
       },
       stop: async () => {
+        // an interrupted run: the window ends here, for the scheduler's times and the V8 profiles alike
+        if (state.fromS !== undefined && state.toS === undefined) {
+          state.toS = nowSeconds();
+          tracer.interrupt();
+        }
         await starting;
         result ??= await tracer.collect();
       },

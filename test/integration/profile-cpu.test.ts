@@ -64,4 +64,16 @@ describe("harness run --profile cpu", () => {
     }
     expect(leftoverProcesses()).toEqual([]);
   });
+
+  it("writes the profiles and the tables when the harness itself is stopped with SIGTERM mid-window, and leaves no tracer running", async () => {
+    const out = tempDir();
+    const r = await runHarness(["run", "tight-loop", "--profile", "cpu", "--duration", "30", "--warmup", "2", "--out", out], { signal: "SIGTERM", signalWhen: /\[window/ });
+    expect(r.code, r.stderr).toBe(143);
+    expect(leftoverProcesses()).toEqual([]);
+    expect(readdirSync(join(out, "profiles", "worker")).some((f) => f.endsWith(".cpuprofile"))).toBe(true);
+    const { result, report } = read(out);
+    expect(result.status).toBe("interrupted");
+    expect(report).toContain("## Profile: V8 CPU profile");
+    expect(report).toContain("#### Where the time went");
+  });
 });
