@@ -73,6 +73,7 @@ export const SEED_001_FINDING: Finding = {
   experiment: SEED_001_ID,
   evaluate(o: ExperimentOutcome) {
     const walls = (o.wallTables ?? []).map((runs) => runs.map((r) => r.server).filter((t): t is WallTable => t !== undefined));
+    const workers = (o.wallTables ?? []).map((runs) => runs.map((r) => r["worker-1"]).filter((t): t is WallTable => t !== undefined));
     const stdout = walls[0] ?? [];
     const buffered = walls[1] ?? [];
     if (!stdout.length || !buffered.length) throw new Error("no wall-clock table of the server in the runs' profiles/summary.json (was the experiment run with --profile cpu?)");
@@ -93,6 +94,7 @@ export const SEED_001_FINDING: Finding = {
         ["Stdout logging", "2.45% (logging total ~5.15%)", pc(logStdout), pc(logBuffered)],
         ["Stdout logging, share of the server's time on CPU", "–", pc(s(stdout, loggingOfBusy)), pc(s(buffered, loggingOfBusy))],
         ["Application code", "~3%", pc(app), pc(s(buffered, (t) => shareOf(t, ["application", "libraries"])))],
+        ["Worker waiting (all idle rows; worker-1)", "~94.7% (60.6% + 34.1%)", pc(s(workers[0] ?? [], (t) => wallShares(t).waiting)), pc(s(workers[1] ?? [], (t) => wallShares(t).waiting))],
         ["Saved by buffering (logging share, stdout − buffered)", "~2% (estimated, not measured)", pct((med(logStdout) - med(logBuffered)) * 100, 2), ""],
       ],
       ["l", "r", "r", "r"],
