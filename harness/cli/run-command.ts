@@ -42,8 +42,8 @@ export interface RunCommandOptions {
   repeat?: number;
   /** the command line recorded in result.json (default: this process's own) */
   commandLine?: string;
-  /** run the processes under a profiler (harness/profile): flame | doctor | perf */
-  profile?: ProfilerName;
+  /** run the processes under a profiler (harness/profile): cpu | flame | doctor | perf; true (a bare --profile): cpu */
+  profile?: ProfilerName | true;
   /** `run -- <command> [args...]`: measure this one program instead of a scenario */
   command?: string[];
   /** with `command`: the run's and the process's name, and its role */
@@ -78,7 +78,7 @@ export async function runOne(source: string | string[], opts: RunCommandOptions)
   if (plan.database?.kind === "url") await probeDatabase(plan.database.url);
   const outDir = resolve(opts.out ?? defaultOutDir(loaded.scenario.name));
   prepareOutDir(outDir);
-  const profiling = opts.profile ? startProfiling(opts.profile, plan, outDir) : undefined;
+  const profiling = opts.profile ? startProfiling(opts.profile === true ? "cpu" : opts.profile, plan, outDir) : undefined;
   for (const note of profiling?.notes ?? []) process.stderr.write(`${ERROR_PREFIX}${note}\n`);
 
   const progress = new Progress(process.stderr, opts.quiet);
@@ -89,6 +89,7 @@ export async function runOne(source: string | string[], opts: RunCommandOptions)
       plan: profiling?.plan ?? plan,
       profiled: profiling?.profiled,
       stopGraceMs: profiling?.stopGraceMs,
+      profileWindow: profiling?.window,
       outDir,
       scenarioFile: loaded.file,
       params: loaded.params,

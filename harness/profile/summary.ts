@@ -35,6 +35,8 @@ export interface FunctionFigure {
 export interface ProfileSummary {
   process: string;
   profiler: string;
+  /** what the samples count: "on-CPU samples" or "wall-clock (...)"; absent in older summaries (read by the profiler's name) */
+  counts?: string;
   /** relative path (from the run folder) of the flamegraph HTML, when one was written */
   flamegraph: string | null;
   /** relative path of the raw profile data the summary was computed from */
@@ -56,6 +58,8 @@ export interface SummaryOptions {
   flamegraph: string | null;
   source: string;
   coveredS: number;
+  /** what the samples count (see ProfileSummary.counts) */
+  counts?: string;
   /** maps a file and line to a nicer place (e.g. through a source map, or relative to the package) */
   locate?: (file: string, line: number, column: number) => { file: string; line: number };
   top?: number;
@@ -138,6 +142,7 @@ export function summarise(samples: ProfileSample[], opts: SummaryOptions): Profi
   return {
     process: opts.process,
     profiler: opts.profiler,
+    ...(opts.counts ? { counts: opts.counts } : {}),
     flamegraph: opts.flamegraph,
     source: opts.source,
     samples: samples.length,

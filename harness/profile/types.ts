@@ -1,8 +1,9 @@
 /** What every profiler provides: which processes it wraps, how, and what it reads back afterwards. */
 import type { ProcessSpec } from "../scenario/plan.js";
 import type { ProfileSummary } from "./summary.js";
+import type { ThreadTime, WallTable } from "./wall-clock.js";
 
-export const PROFILER_NAMES = ["flame", "doctor", "perf"] as const;
+export const PROFILER_NAMES = ["cpu", "flame", "doctor", "perf"] as const;
 export type ProfilerName = (typeof PROFILER_NAMES)[number];
 
 export interface ProfileContext {
@@ -10,6 +11,15 @@ export interface ProfileContext {
   outDir: string;
   /** seconds in the measured window: the profile summary covers the same span */
   windowS: number;
+  /** monotonic seconds (the clock of process.hrtime and of V8's profiles) of the window's first and last readings */
+  windowFromS?: number;
+  windowToS?: number;
+  /** the started process's pid, by process name */
+  pids?: Map<string, number>;
+  /** every thread's scheduler times over the window (--profile cpu), by process name; null when not measured */
+  threads?: Map<string, ThreadTime[]> | null;
+  /** how the threads' times were measured, or why they were not */
+  schedulerMethod?: string | null;
 }
 
 /** What one profiled process left behind. */
@@ -19,6 +29,8 @@ export interface ProfileArtifact {
   html: string | null;
   summary: ProfileSummary | null;
   problems: string[];
+  /** the wall-clock table, all threads, waiting included (--profile cpu) */
+  wall?: WallTable | null;
 }
 
 export interface Profiler {

@@ -1,3 +1,6 @@
+import type { ProfilerName } from "../profile/types.js";
+import { seed001Experiment } from "./seed-001.js";
+
 /**
  * The experiments behind reports/seed-replication.md: which scenarios run, how often, over what
  * window. Each is one `harness run` series (its comparison folder sits under reports/seed-replication/).
@@ -11,6 +14,8 @@ export interface Experiment {
   repeat: number;
   durationS: number;
   warmupS: number;
+  /** run under a profiler (seed 001: cpu, for the wall-clock tables) */
+  profile?: ProfilerName;
 }
 
 /** The full set; `quick` shortens windows and repeats for a smoke test (never for the committed report). */
@@ -27,6 +32,7 @@ export function experiments(quick = false): Experiment[] {
     { id: "000-tight-vs-backoff-postgres", scenarios: ["tight-loop"], sweep: "taskStrategy=tight,fixed:100", set: ["store=postgres"], repeat: r, durationS: d(10), warmupS: 2 },
     { id: "003-fan-out-postgres", scenarios: ["postgres-herd"], sweep: "notify=broadcast,targeted", set: [], repeat: r, durationS: d(15), warmupS: 3 },
     { id: "004-idle-backoff", scenarios: ["exponential-backoff"], sweep: "strategy=fixed:100;exponential:100,1.5,1200", set: [], repeat: quick ? 2 : 2, durationS: quick ? 10 : 40, warmupS: 2 },
+    seed001Experiment(quick),
   ];
 }
 
@@ -35,6 +41,7 @@ export function experimentCommand(e: Experiment, outDir: string): string {
   const parts = ["harness", "run", ...e.scenarios];
   if (e.sweep) parts.push("--sweep", `'${e.sweep}'`);
   for (const s of e.set) parts.push("--set", s);
+  if (e.profile) parts.push("--profile", e.profile);
   parts.push("--repeat", String(e.repeat), "--duration", String(e.durationS), "--warmup", String(e.warmupS), "--out", outDir);
   return parts.join(" ");
 }

@@ -10,6 +10,8 @@ import { beforeAfterTable, histogramCell, matrixTable, notificationTable, summar
 import { ms, num, pct, ratioRangeText, table } from "../report/format.js";
 import { reduction, summarize, withinNoise, type Summary } from "../stats/summary.js";
 import type { Experiment } from "./experiments.js";
+import type { WallTable } from "../profile/wall-clock.js";
+import { SEED_001_FINDING } from "./seed-001.js";
 
 export interface ExperimentOutcome {
   experiment: Experiment;
@@ -22,6 +24,8 @@ export interface ExperimentOutcome {
   exitCode: number;
   /** 1-minute load average when the experiment started and ended */
   load?: { before: number; after: number };
+  /** profiled experiments: each ok run's wall-clock tables by process name, in the order of results */
+  wallTables?: Record<string, WallTable>[][];
 }
 
 export type Reproduces = "yes" | "no" | "partly";
@@ -282,4 +286,5 @@ export const FINDINGS: Finding[] = [
       };
     },
   },
+  SEED_001_FINDING,
 ];

@@ -21,6 +21,7 @@ import type { Comparison } from "../compare/comparison-types.js";
 import type { SavedRun } from "../compare/build-comparison.js";
 import type { Experiment } from "./experiments.js";
 import type { ExperimentOutcome } from "./findings.js";
+import { readWallTables } from "./seed-001.js";
 
 const FINDINGS = [...SQLITE_FINDINGS, ...POSTGRES_FINDINGS];
 
@@ -34,7 +35,18 @@ interface ExperimentRecord {
 function outcomeOf(e: Experiment, dir: string, outRoot: string, saved: SavedRun[], comparison: Comparison, rec: ExperimentRecord): ExperimentOutcome {
   const byPath = new Map<string, RunResult>(saved.map((x) => [relative(dir, x.path), x.result]));
   const results = comparison.conditions.map((k) => k.runs.filter((r) => r.status === "ok").map((r) => byPath.get(r.path)).filter((r): r is RunResult => r !== undefined));
-  return { experiment: e, command: rec.command, dir: relative(outRoot, dir), comparison, results, exitCode: rec.exitCode, load: rec.load };
+  // profiled experiments (seed 001): the wall-clock tables each run left in profiles/summary.json
+  const wallTables = e.profile ? comparison.conditions.map((k) => k.runs.filter((r) => r.status === "ok" && byPath.has(r.path)).map((r) => readWallTables(join(dir, r.path)))) : undefined;
+  return { experiment: e, command: rec.command, dir: relative(outRoot, dir), comparison, results, exitCode: rec.exitCode, load: rec.load, ...(wallTables ? { wallTables } : {}) };
+}
+
+/** An experiment's outcome from its saved run folders, or null when it was never run there. */
+function savedOutcome(e: Experiment, outRoot: string): ExperimentOutcome | null {
+  const dir = join(outRoot, "seed-replication", e.id);
+  if (!existsSync(join(dir, "replicate.json"))) return null;
+  const rec = JSON.parse(readFileSync(join(dir, "replicate.json"), "utf8")) as ExperimentRecord;
+  const saved = loadSaved(dir);
+  return outcomeOf(e, dir, outRoot, saved, buildComparison(relativeTo(dir, saved)), rec);
 }
 
 /** Rebuild the report from the saved run folders, running nothing. */
@@ -43,11 +55,8 @@ function renderOnly(outRoot: string, all: Experiment[]): number {
   const meta = JSON.parse(readFileSync(join(base, "meta.json"), "utf8")) as ReplicationMeta;
   const outcomes = new Map<string, OutcomeOrError>();
   for (const e of all) {
-    const dir = join(base, e.id);
-    if (!existsSync(join(dir, "replicate.json"))) continue;
-    const rec = JSON.parse(readFileSync(join(dir, "replicate.json"), "utf8")) as ExperimentRecord;
-    const saved = loadSaved(dir);
-    outcomes.set(e.id, outcomeOf(e, dir, outRoot, saved, buildComparison(relativeTo(dir, saved)), rec));
+    const o = savedOutcome(e, outRoot);
+    if (o) outcomes.set(e.id, o);
   }
   const file = join(outRoot, "seed-replication.md");
   writeFileAtomic(file, renderReplication(FINDINGS, outcomes, meta));
@@ -72,7 +81,7 @@ async function main(): Promise<number> {
     rmSync(dir, { recursive: true, force: true });
     const loadAtStart = loadavg()[0] ?? 0;
     try {
-      const s = await runSeries(e.scenarios, { set: e.set, sweep: e.sweep, repeat: e.repeat, duration: e.durationS, warmup: e.warmupS, out: dir, quiet: !values.verbose }, command);
+      const s = await runSeries(e.scenarios, { set: e.set, sweep: e.sweep, repeat: e.repeat, duration: e.durationS, warmup: e.warmupS, out: dir, quiet: !values.verbose, profile: e.profile }, command);
       const rec: ExperimentRecord = { command, exitCode: s.exitCode, load: { before: loadAtStart, after: loadavg()[0] ?? 0 } };
       writeFileAtomic(join(dir, "replicate.json"), JSON.stringify(rec, null, 2) + "\n");
       outcomes.set(e.id, outcomeOf(e, dir, outRoot, s.saved, s.comparison, rec));
@@ -83,6 +92,16 @@ async function main(): Promise<number> {
     } catch (err) {
       process.stderr.write(`replicate: ${e.id}: ${(err as Error).message}\n`);
       outcomes.set(e.id, { error: (err as Error).message, command });
+    }
+  }
+  // --only re-runs some experiments: the others keep their saved results and the report its first header
+  const metaFile = join(outRoot, "seed-replication", "meta.json");
+  const previous = only && existsSync(metaFile) ? (JSON.parse(readFileSync(metaFile, "utf8")) as ReplicationMeta) : null;
+  if (only) {
+    for (const e of all) {
+      if (only.has(e.id)) continue;
+      const o = savedOutcome(e, outRoot);
+      if (o) outcomes.set(e.id, o);
     }
   }
   const cpu = cpus();
@@ -96,8 +115,11 @@ async function main(): Promise<number> {
     loadBefore,
     loadAfter: loadavg()[0],
   };
-  writeFileAtomic(join(outRoot, "seed-replication", "meta.json"), JSON.stringify(meta, null, 2) + "\n");
-  const md = renderReplication(FINDINGS, outcomes, meta);
+  const kept: ReplicationMeta = previous
+    ? { ...previous, reruns: [...(previous.reruns ?? []), { command: meta.command, date: meta.date, totalS: meta.totalS, experiments: [...(only ?? [])], node: meta.node, loadBefore: meta.loadBefore, loadAfter: meta.loadAfter }] }
+    : meta;
+  writeFileAtomic(metaFile, JSON.stringify(kept, null, 2) + "\n");
+  const md = renderReplication(FINDINGS, outcomes, kept);
   const file = join(outRoot, "seed-replication.md");
   writeFileAtomic(file, md);
   process.stdout.write(`${md}\nreport: ${file}\n`);

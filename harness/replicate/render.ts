@@ -13,6 +13,8 @@ export interface ReplicationMeta {
   /** the machine's 1-minute load average before and after the runs (other work shares it) */
   loadBefore?: number;
   loadAfter?: number;
+  /** later `--only` re-runs of some experiments (their sections carry their own command and load) */
+  reruns?: { command: string; date: string; totalS: number; experiments: string[]; node: string; loadBefore?: number; loadAfter?: number }[];
 }
 
 export type OutcomeOrError = ExperimentOutcome | { error: string; command: string };
@@ -31,6 +33,7 @@ export function renderReplication(findings: Finding[], outcomes: Map<string, Out
       `The machine was shared with other work while these runs ran${meta.loadBefore !== undefined && meta.loadAfter !== undefined ? ` (1-minute load average ${meta.loadBefore.toFixed(1)} before, ${meta.loadAfter.toFixed(1)} after, on ${cell(meta.machine.split(",")[0] ?? "")})` : ""}, so absolute CPU figures carry that noise; the findings are judged on ratios and orders of magnitude. CPU levels depend on how much of the cores the measured processes get: on a busier machine a tight loop measures lower, so a re-run is comparable with the reported spread only at a similar load.`,
     ].join(" "),
   );
+  for (const r of meta.reruns ?? []) out.push(`Re-run since: ${r.experiments.map((x) => code(x)).join(", ")} by ${code(r.command)} on ${cell(r.date)}, Node ${cell(r.node)}; ${Math.round(r.totalS)} s of runs${r.loadBefore !== undefined && r.loadAfter !== undefined ? ` (1-minute load average ${r.loadBefore.toFixed(1)} before, ${r.loadAfter.toFixed(1)} after)` : ""}.`);
   if (meta.quick) out.push("> **Quick mode**: short windows and 2 repeats, a smoke test of the machinery; do not quote these figures.");
 
   const verdicts = findings.map((f) => {

@@ -52,6 +52,13 @@ export interface RunOptions {
   profiled?: string | false;
   /** SIGTERM-to-SIGKILL grace when stopping (profilers write their files after SIGTERM) */
   stopGraceMs?: number;
+  /** a profiler's work at the window's edges (--profile cpu: the scheduler's off-CPU times) */
+  profileWindow?: {
+    prepare(started: { name: string; pid: number }[], windowStartS: number, windowS: number): void;
+    start(): Promise<void>;
+    end(): void;
+    stop(): Promise<void>;
+  };
 }
 
 export interface RunOutcome {
@@ -173,6 +180,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
 
     clock = new WindowDriver(sampler, w, signal);
     windowStart = clock.windowStart;
+    if (!signal.aborted) opts.profileWindow?.prepare(supervisor.started.map((p) => ({ name: p.spec.name, pid: p.pid })), windowStart, w.durationS);
     const windowEnd = clock.windowEnd;
     // series scrapes every scrapeEveryS (default every sample; 0 = start and end only)
     const scrapeStep = w.scrapeEveryS === undefined ? 1 : w.scrapeEveryS === 0 ? Infinity : Math.max(1, Math.round(w.scrapeEveryS / w.sampleS));
@@ -189,6 +197,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
         await sampler.pidusageMark(w.durationS);
         // after the figures above, so the wire's own time (perf attaching, ss) shifts none of them
         await wire.start(w.durationS);
+        await opts.profileWindow?.start();
       },
       onSample: async (p) => {
         // every sample in between too, for the series (a failed one is only a gap in it)
@@ -207,6 +216,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
           metricsEnd = await tryScrapeAll(metricsUrls, problems);
           if (metricsEnd) scrapes.push({ t: scrapeEndAt - windowStart, samples: metricsEnd });
         }
+        opts.profileWindow?.end();
         pidusageAtEnd = await sampler.pidusageMark(w.durationS);
         await wire.end();
       },
@@ -223,6 +233,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   } finally {
     opts.onTick?.({ phase: "stopping", secondsLeft: 0, cpuByRole: {} });
     await wire.stop();
+    await opts.profileWindow?.stop();
     measuredS = clock?.measuredS ?? 0;
     await supervisor.stopAll(opts.stopGraceMs);
     problems.push(...supervisor.logNotes());

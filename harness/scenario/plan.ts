@@ -99,6 +99,7 @@ export function buildPlan(scenario: Scenario, scenarioFile: string): Plan {
     const args = ["--notify", scenario.server.reference.notify];
     if (scenario.server.reference.db) args.push("--db", scenario.server.reference.db);
     if (scenario.server.reference.pollCostMs > 0) args.push("--poll-cost-ms", String(scenario.server.reference.pollCostMs));
+    if (scenario.server.reference.log !== "none") args.push("--log", scenario.server.reference.log);
     server = {
       role: "server",
       name: scenario.server.name,

@@ -67,6 +67,8 @@ export const referenceServerSchema = z
     databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, "expected a postgres:// or postgresql:// URL").optional(),
     /** server processes on the one database (store: postgres), each with its own URL; workers are spread over them */
     replicas: z.number().int().min(1).max(16).default(1),
+    /** one log line per request handled: none, stdout (console.log), stdout-sync (a write per line), buffered */
+    log: z.enum(["none", "stdout", "stdout-sync", "buffered"]).default("none"),
   })
   .strict();
 

@@ -9,6 +9,7 @@ import { Notifier, type NotifyMode } from "./notifier.js";
 import { JobStore, type Job, type Store } from "./store.js";
 import { PostgresStore } from "./store-postgres.js";
 import { PostgresBus } from "./notify-postgres.js";
+import { createRequestLog, type RequestLogMode } from "./request-log.js";
 
 export interface ServerOptions {
   host?: string;
@@ -27,6 +28,8 @@ export interface ServerOptions {
    * hypothesis 2) that costs CPU only, with polls and wake-ups unchanged.
    */
   pollCostMs?: number;
+  /** one log line per request handled (request-log.ts); default none */
+  log?: RequestLogMode;
 }
 
 /** Spin on the CPU for `ms` milliseconds: work that costs CPU and never blocks (no wake-up). */
@@ -63,6 +66,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     notifier.attachBus(await PostgresBus.open(opts.databaseUrl, store.pool, (job) => notifier.deliver(job)));
   }
   const longPolls = new LongPolls(metrics);
+  const requestLog = createRequestLog(opts.log ?? "none");
   /** per worker+loop: when the response to its previous poll was finished */
   const lastAnswered = new Map<string, number>();
   /** per worker+loop: 1 after a poll that claimed, 2 after the first empty poll following it (its next gap is the backoff after work) */
@@ -161,6 +165,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   }
 
   const server: Server = createServer((req, res) => {
+    requestLog.track(req, res);
     route(req, res).catch((err: unknown) => {
       if (res.headersSent || res.destroyed) return void res.destroy();
       if (err instanceof HttpError) sendJson(res, err.status, { error: err.message });
@@ -177,6 +182,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       notifier.close();
       longPolls.closeAll();
       server.close(() => {
+        requestLog.close();
         void Promise.resolve(store.close()).then(done);
       });
       server.closeAllConnections();

@@ -3,6 +3,7 @@ import { ArgError, intArg, onStopSignal, readArgs, runMain } from "../common/arg
 import { startServer } from "./http.js";
 import { DbOpenError } from "./store.js";
 import type { NotifyMode } from "./notifier.js";
+import { REQUEST_LOG_MODES, type RequestLogMode } from "./request-log.js";
 
 runMain("server", async () => {
   const a = readArgs(process.argv.slice(2), {
@@ -14,6 +15,7 @@ runMain("server", async () => {
     "max-body": { type: "string" },
     "sse-heartbeat-ms": { type: "string" },
     "poll-cost-ms": { type: "string", env: "JOBS_POLL_COST_MS" },
+    log: { type: "string", env: "JOBS_LOG" },
     check: { type: "boolean" },
   });
   const notify = (a.notify as string | undefined) ?? "off";
@@ -25,7 +27,10 @@ runMain("server", async () => {
   if (pollCostText !== undefined && (!/^\s*[0-9]*\.?[0-9]+\s*$/.test(pollCostText) || !(pollCostMs <= 10_000))) {
     throw new ArgError(`--poll-cost-ms: expected a number of milliseconds from 0 to 10000, got "${pollCostText}"`);
   }
+  const log = (a.log as string | undefined) ?? "none";
+  if (!(REQUEST_LOG_MODES as readonly string[]).includes(log)) throw new ArgError(`--log: expected ${REQUEST_LOG_MODES.join(", ")}, got "${log}"`);
   const opts = {
+    log: log as RequestLogMode,
     host,
     port: intArg(a.port as string | undefined, "port", 0, 0, 65535),
     db: a.db as string | undefined,

@@ -29,7 +29,7 @@ describe("choosing and wrapping a profiler", () => {
 
   it("parses the profiler name or fails as bad usage", () => {
     expect(parseProfilerName("Flame")).toBe("flame");
-    expect(() => parseProfilerName("gprof")).toThrow(/expected one of flame, doctor, perf/);
+    expect(() => parseProfilerName("gprof")).toThrow(/expected one of cpu, flame, doctor, perf/);
   });
 
   it("flame wraps every Node process with 0x, raises a short warm-up, and leaves other processes alone", () => {
