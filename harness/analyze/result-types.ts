@@ -31,6 +31,10 @@ export interface ProcessResult {
   cpuPercent: number;
   cpuSeconds: number;
   wakeupsPerS: number;
+  /**
+   * read- and write-family syscalls per second (syscr + syscw of /proc/<pid>/io): shown as
+   * "read/write calls/s". Every syscall by type is in syscallProfile (--profile syscalls).
+   */
   syscallsPerS: number;
   readBytesPerS: number;
   writeBytesPerS: number;
@@ -61,9 +65,28 @@ export interface ProcessResult {
   wire?: WireFigures;
   /** syscalls by type per second over the window, counted in the kernel (perf tracepoints) */
   syscallsByType?: SyscallTypeFigures;
+  /** every syscall by type, from `harness run --profile syscalls` (perf trace -s, or strace -c -f) */
+  syscallProfile?: SyscallProfile;
   /** set when the process exited before the window ended */
   exit?: { code: number | null; signal: string | null; atS: number };
   log: string;
+}
+
+/** Every syscall of a process tree by type, counted by a tracer over the traced span (--profile syscalls). */
+export interface SyscallProfile {
+  /** "perf trace -s" or "strace -c -f" */
+  source: string;
+  /** seconds the counts cover (the rates divide by it); null when it could not be told, the rates are then null */
+  tracedS: number | null;
+  /** what the span covers, one sentence (e.g. "from 5 s after start, past the warm-up, to the stop") */
+  span: string;
+  /** by syscall, most calls first: calls, failed calls and calls per second */
+  syscalls: { name: string; calls: number; errors: number; perS: number | null }[];
+  totalCalls: number;
+  totalPerS: number | null;
+  /** threads (or processes) the tracer reported */
+  threads: number;
+  notes: string[];
 }
 
 /** One TCP connection of a measured process over the window (kernel tcp_info via sock_diag, as `ss -ti` prints it). */
@@ -249,6 +272,10 @@ export interface Machine {
   cores: number;
   cpuModel: string;
   node: string;
+  /** whether `node` is one of the Node.js lines the harness is tested on (harness/analyze/node-lines.ts) */
+  nodeTested?: boolean;
+  /** the tested Node.js major lines, e.g. [20, 22, 24] */
+  nodeTestedLines?: number[];
   platform: string;
   kernel: string;
   clockTicksPerSecond: number;

@@ -36,7 +36,7 @@ export interface RunCommandOptions {
   repeat?: number;
   /** the command line recorded in result.json (default: this process's own) */
   commandLine?: string;
-  /** run the processes under a profiler (harness/profile): flame | doctor | perf */
+  /** run the processes under a profiler (harness/profile): flame | doctor | perf | syscalls */
   profile?: ProfilerName;
 }
 

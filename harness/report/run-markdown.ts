@@ -115,7 +115,7 @@ export function renderRunMarkdown(r: RunResult, extras: RunReportExtras = {}): s
     [
       "- **CPU** is the window's mean in percent of one core (the unit of `ps %cpu`; 200% is both cores of a 2-core machine), between the window's marked start and end readings: from the tree's own cgroup where the harness started it in one (`cpuSource` in result.json), else utime+stime (plus reaped children's) from `/proc/<pid>/stat` for the process and every descendant, members that exit keeping their last-seen ticks.",
       `- **CPU every ${r.window.intervalS} s** uses the same tick counts at interval boundaries; the chart uses the tick delta between consecutive readings (±1% per 1-second sample at a 10 ms tick).`,
-      "- **Wake-ups/s** are voluntary context switches (one block, one wake-up) summed over every thread (`/proc/<pid>/task/*/status`); **preempted/s** are the involuntary ones (other load took the core); **syscalls/s** are read+write syscalls from `/proc/<pid>/io`.",
+      "- **Wake-ups/s** are voluntary context switches (one block, one wake-up) summed over every thread (`/proc/<pid>/task/*/status`); **preempted/s** are the involuntary ones (other load took the core); **read/write calls/s** are the read- and write-family syscalls (syscr + syscw of `/proc/<pid>/io`, `syscallsPerS` in result.json), not every syscall: `--profile syscalls` counts them all by type.",
       r.server.scraped
         ? "- **Polls, empty polls, claims and pickup latency** come from the server's Prometheus endpoint, scraped at the window's start and end; a counter that went down (the server restarted) gives no rate. Latency quantiles come from histogram buckets: each is an estimate (≈) inside the bucket shown, and one in the top (+Inf) bucket is only known to be above its lower edge."
         : "- **No poll counters**: no Prometheus endpoint was scraped, so polls, empty polls and pickup latency could not be seen; the poll figures are null, not 0.",
@@ -159,7 +159,7 @@ function summaryTable(r: RunResult): string {
     const s = r.roles[role];
     if (s && s.count > 1) rows.push([`**${role} total**`, `${s.count} processes`, `**${pct(s.cpuPercent, 2)}**`, "", ...wakeCells(s), num(s.syscallsPerS), ""]);
   }
-  return table(["Role", "Process", "CPU (mean)", "CPU s", "Wake-ups/s (voluntary)", "Preempted/s (involuntary)", "Syscalls/s", "RSS MB"], rows, ["l", "l", "r", "r", "r", "r", "r", "r"]);
+  return table(["Role", "Process", "CPU (mean)", "CPU s", "Wake-ups/s (voluntary)", "Preempted/s (involuntary)", "Read/write calls/s", "RSS MB"], rows, ["l", "l", "r", "r", "r", "r", "r", "r"]);
 }
 
 /** Voluntary and involuntary switches per second; a result from before the split has only their sum. */
