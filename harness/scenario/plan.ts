@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { sqliteAddonProblem } from "./native-addon.js";
 import { UsageError } from "../util/errors.js";
 import { checkProgram, checkReadyPattern } from "./preflight.js";
 import { packageRoot, referenceProgram } from "../util/paths.js";
@@ -72,6 +73,9 @@ export function buildPlan(scenario: Scenario, scenarioFile: string): Plan {
   if ("reference" in scenario.server) {
     const program = referenceProgram("server");
     requireBuilt(program);
+    // a Postgres store (a postgres:// URL) does not load the SQLite addon
+    const addon = /^postgres(ql)?:/.test(scenario.server.reference.db ?? "") ? null : sqliteAddonProblem();
+    if (addon) throw new UsageError(addon);
     const args = ["--notify", scenario.server.reference.notify];
     if (scenario.server.reference.db) args.push("--db", scenario.server.reference.db);
     if (scenario.server.reference.pollCostMs > 0) args.push("--poll-cost-ms", String(scenario.server.reference.pollCostMs));
