@@ -1,6 +1,7 @@
 /** report.md for one run: a pure function from a result to markdown (tests feed it fixtures). */
 import type { ProcessResult, RunResult, Verdict } from "../analyze/result-types.js";
 import { verdictsOf } from "../diagnose/diagnose.js";
+import { nodeLineText } from "../analyze/node-lines.js";
 import { asciiCpuChart } from "./ascii-chart.js";
 import { cell, code, codeCell, fenced, shellQuote } from "./escape.js";
 import { latencyQuantiles, num, pct, share, table } from "./format.js";
@@ -90,7 +91,7 @@ export function renderRunMarkdown(r: RunResult, extras: RunReportExtras = {}): s
         ["Params", Object.keys(r.params).length ? codeCell(JSON.stringify(r.params)) : "–"],
         ["Date", cell(r.startedAt)],
         ["Window", `${r.window.warmupS} s warm-up, then ${r.window.durationS} s measured (${r.window.measuredS} s actual), a reading every ${r.window.sampleS} s`],
-        ["Machine", cell(`${r.machine.cores} cores, ${r.machine.cpuModel}, Linux ${r.machine.kernel}, Node ${r.machine.node}`)],
+        ["Machine", cell(`${r.machine.cores} cores, ${r.machine.cpuModel}, Linux ${r.machine.kernel}, ${nodeLineText(r.machine.node, r.machine.nodeTested, r.machine.nodeTestedLines)}`)],
         ["Tool", cell(`${r.tool.name} ${r.tool.version}, result schema ${r.schemaVersion}`)],
       ],
     ),
