@@ -34,7 +34,7 @@ export function renderProfileSummary(s: ProfileSummary): string {
     ),
   );
   if (s.topSelf.length) {
-    out.push(`#### Top ${s.topSelf.length} functions by self time (idle waits left out)`);
+    out.push(`#### Top ${s.topSelf.length} functions by self time (idle waits and the profiler's own log writing left out)`);
     out.push(
       table(
         ["Function", "File:line", "Category", "Self time", "% of total", "Samples"],
