@@ -86,7 +86,8 @@ export function jsOwner(name: string): "runtime" | "libraries" | "application" {
 }
 
 function isIdleLeaf(frame: Frame | undefined): boolean {
-  if (!frame) return false;
+  // native waits only: a JavaScript function named poll or select is the program's work
+  if (!frame || frame.type === "JS") return false;
   const bare = frame.name.replace(/@@.*$/, "").replace(/^\[?\w+\]?\s+/, "");
   return IDLE_LEAF.test(frame.name) || IDLE_LEAF.test(bare);
 }
