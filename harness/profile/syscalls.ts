@@ -41,7 +41,10 @@ function firstLine(r: ReturnType<typeof spawnSync>): string {
  */
 export function chooseSyscallTracer(env: NodeJS.ProcessEnv = process.env): { tracer: SyscallTracer; note: string | null } | { tracer: null; reason: string } {
   const why: string[] = [];
-  if (env.HARNESS_SYSCALL_TRACER !== "strace") {
+  // perf trace dies on SIGTERM without its summary: it needs coreutils' env --ignore-signal (8.31+)
+  const envSignals = spawnSync("env", ["--ignore-signal=TERM", "--default-signal=TERM", "true"], { timeout: 5_000 }).status === 0;
+  if (!envSignals) why.push("env cannot set signal dispositions (coreutils < 8.31), which perf trace needs to outlive the program's SIGTERM");
+  if (env.HARNESS_SYSCALL_TRACER !== "strace" && envSignals) {
     const probe = join(tmpdir(), `harness-perf-trace-probe-${process.pid}.txt`);
     const r = spawnSync(perfBinary(), ["trace", "-s", "-o", probe, "--", "true"], { encoding: "utf8", timeout: 15_000 });
     const ok = r.status === 0 && existsSync(probe) && parsePerfTraceSummary(readFileSync(probe, "utf8")).threads > 0;
