@@ -1,5 +1,6 @@
 /** The supported Node lines, and the SQLite addon preflight's message for an addon built for another Node. */
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { isTestedNodeLine, nodeLineText, TESTED_NODE_LINES } from "../../harness/analyze/node-lines.js";
@@ -38,5 +39,22 @@ NODE_MODULE_VERSION 137. Please try re-compiling or re-installing`;
 
   it("the addon installed here loads under this Node", () => {
     expect(sqliteAddonProblem(root)).toBeNull();
+  });
+
+  it("an addon that fails to load with another ABI gives the one line (a stand-in package that throws Node's loader error)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "harness-addon-"));
+    try {
+      writeFileSync(join(dir, "package.json"), "{}");
+      mkdirSync(join(dir, "node_modules", "better-sqlite3"), { recursive: true });
+      writeFileSync(
+        join(dir, "node_modules", "better-sqlite3", "index.js"),
+        "module.exports = function Database() { throw new Error(`The module 'x.node'\\nwas compiled against a different Node.js version using\\nNODE_MODULE_VERSION 127. This version of Node.js requires\\nNODE_MODULE_VERSION ${process.versions.modules}. Please try re-compiling`); };\n",
+      );
+      expect(sqliteAddonProblem(dir)).toBe(
+        `better-sqlite3 was built for Node ABI 127 (Node 22), this is Node ${process.version} (ABI ${process.versions.modules}): run \`npm rebuild better-sqlite3\` with this Node on PATH (the reference server stores its jobs with it)`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
