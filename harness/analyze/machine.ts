@@ -1,5 +1,6 @@
 import { cpus, hostname, release } from "node:os";
 import { clockTicksPerSecond } from "../sample/proc.js";
+import { isTestedNodeLine, TESTED_NODE_LINES } from "./node-lines.js";
 import type { Machine } from "./result-types.js";
 
 export function describeMachine(): Machine {
@@ -8,6 +9,8 @@ export function describeMachine(): Machine {
     cores: c.length,
     cpuModel: c[0]?.model.trim() ?? "unknown",
     node: process.version,
+    nodeTested: isTestedNodeLine(process.version),
+    nodeTestedLines: [...TESTED_NODE_LINES],
     platform: `${process.platform}-${process.arch}`,
     kernel: release(),
     clockTicksPerSecond: clockTicksPerSecond(),

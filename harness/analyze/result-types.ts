@@ -34,7 +34,11 @@ export interface ProcessResult {
   cpuSeconds: number;
   /** null when the source cannot see context switches (cAdvisor, a collector without them): never 0 */
   wakeupsPerS: number | null;
-  /** null when the source cannot count syscalls (every Prometheus source): never 0 */
+  /**
+   * read- and write-family syscalls per second (syscr + syscw of /proc/<pid>/io): shown as
+   * "read/write calls/s"; every syscall by type is in syscallProfile (--profile syscalls). Null when
+   * the source cannot count syscalls (every Prometheus source): never 0.
+   */
   syscallsPerS: number | null;
   /** bytes through read/write syscalls (/proc rchar/wchar); null when the source cannot see them */
   readBytesPerS: number | null;
@@ -71,9 +75,28 @@ export interface ProcessResult {
   instance?: string;
   /** processes in the group at the window's end, when the source counts them (process-exporter's num_procs); null when it does not */
   processCount?: number | null;
+  /** every syscall by type, from `harness run --profile syscalls` (perf trace -s, or strace -c -f) */
+  syscallProfile?: SyscallProfile;
   /** set when the process exited before the window ended */
   exit?: { code: number | null; signal: string | null; atS: number };
   log: string;
+}
+
+/** Every syscall of a process tree by type, counted by a tracer over the traced span (--profile syscalls). */
+export interface SyscallProfile {
+  /** "perf trace -s" or "strace -c -f" */
+  source: string;
+  /** seconds the counts cover (the rates divide by it); null when it could not be told, the rates are then null */
+  tracedS: number | null;
+  /** what the span covers, one sentence (e.g. "from 5 s after start, past the warm-up, to the stop") */
+  span: string;
+  /** by syscall, most calls first: calls, failed calls and calls per second */
+  syscalls: { name: string; calls: number; errors: number; perS: number | null }[];
+  totalCalls: number;
+  totalPerS: number | null;
+  /** threads (or processes) the tracer reported */
+  threads: number;
+  notes: string[];
 }
 
 /** One TCP connection of a measured process over the window (kernel tcp_info via sock_diag, as `ss -ti` prints it). */
@@ -260,6 +283,10 @@ export interface Machine {
   cores: number;
   cpuModel: string;
   node: string;
+  /** whether `node` is one of the Node.js lines the harness is tested on (harness/analyze/node-lines.ts) */
+  nodeTested?: boolean;
+  /** the tested Node.js major lines, e.g. [20, 22, 24] */
+  nodeTestedLines?: number[];
   platform: string;
   kernel: string;
   clockTicksPerSecond: number;

@@ -44,7 +44,7 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     .option("-q, --quiet", "no live progress on stderr")
     .option("--sweep <key=v1,v2,...>", "one run per value of a param or field (through --set); values split on commas, or on ';' when the list has one")
     .option("--repeat <n>", "run each scenario (and each sweep value) n times; the comparison shows median and min-max", positiveInt, 1)
-    .option("--profile [profiler]", "run the processes under a profiler (default cpu): cpu (V8 CPU profile of Node processes plus every thread's waits from the scheduler: wall-clock tables), flame (0x, Node), doctor (Clinic.js, Node < 21.7), perf (perf record, non-Node); the report gets a profile section", parseProfilerName)
+    .option("--profile [profiler]", "run the processes under a profiler (default cpu): cpu (V8 CPU profile of Node processes plus every thread's waits from the scheduler: wall-clock tables), flame (0x, Node), doctor (Clinic.js, Node < 21.7), perf (perf record, non-Node), syscalls (perf trace -s or strace -c, every process: syscalls by type); the report gets a profile section", parseProfilerName)
     .option("--name <name>", "with -- <command>: the name of the run and of the process (default: the program's file name)")
     .option("--role <role>", "with -- <command>: server or worker (default worker)")
     .option("--json", "print each run's result as one JSON document per line on stdout; everything else goes to stderr")

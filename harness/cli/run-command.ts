@@ -42,7 +42,7 @@ export interface RunCommandOptions {
   repeat?: number;
   /** the command line recorded in result.json (default: this process's own) */
   commandLine?: string;
-  /** run the processes under a profiler (harness/profile): cpu | flame | doctor | perf; true (a bare --profile): cpu */
+  /** run the processes under a profiler (harness/profile): cpu | flame | doctor | perf | syscalls; true (a bare --profile): cpu */
   profile?: ProfilerName | true;
   /** `run -- <command> [args...]`: measure this one program instead of a scenario */
   command?: string[];

@@ -1,12 +1,16 @@
 /**
  * Which category a profile sample belongs to: idle, garbage collection, the runtime, native and
- * I/O, the application's own code, libraries, logging, JSON. The rules live here and nowhere else;
- * they are pure so tests can feed them fixture stacks.
+ * I/O, the application's own code, libraries, logging, JSON, and the profiler's own work (V8
+ * writing its --prof log). The rules live here and nowhere else; they are pure so tests can feed
+ * them fixture stacks.
  */
 
-export type Category = "idle" | "gc" | "runtime" | "native-io" | "application" | "libraries" | "logging" | "json";
+export type Category = "idle" | "gc" | "runtime" | "native-io" | "application" | "libraries" | "logging" | "json" | "profiler";
 
-export const CATEGORY_ORDER: Category[] = ["idle", "gc", "runtime", "native-io", "application", "libraries", "logging", "json"];
+export const CATEGORY_ORDER: Category[] = ["idle", "gc", "runtime", "native-io", "application", "libraries", "logging", "json", "profiler"];
+
+/** Categories that are not the program's work: left out of the function tables (summary.ts). */
+export const NOT_PROGRAM_WORK: readonly Category[] = ["idle", "profiler"];
 
 export const CATEGORY_LABEL: Record<Category, string> = {
   idle: "Idle (waiting for I/O or timers)",
@@ -17,6 +21,7 @@ export const CATEGORY_LABEL: Record<Category, string> = {
   libraries: "Libraries (node_modules)",
   logging: "Logging",
   json: "JSON",
+  profiler: "Profiler's own log writing (V8 --prof, not the program)",
 };
 
 /** One frame of a sampled stack, leaf first. */
@@ -28,7 +33,28 @@ export interface Frame {
 }
 
 /** V8's VM state tags (include/v8-unwinder.h, StateTag). */
-export const VM_STATE = { JS: 0, GC: 1, PARSER: 2, BYTECODE_COMPILER: 3, COMPILER: 4, OTHER: 5, EXTERNAL: 6, ATOMICS_WAIT: 7, IDLE: 8 } as const;
+export const VM_STATE = { JS: 0, GC: 1, PARSER: 2, BYTECODE_COMPILER: 3, COMPILER: 4, OTHER: 5, EXTERNAL: 6, ATOMICS_WAIT: 7, IDLE: 8, LOGGING: 9 } as const;
+
+/**
+ * The C library's write path (write() and stdio's buffered fwrite/fflush), as V8's --prof logger
+ * reaches it: V8 writes its log through a C++ stream. The program's own socket and pipe writes go
+ * through libuv instead (writev, or write from uv__write) and run in the JS or EXTERNAL state.
+ */
+const LIBC_WRITE = /^(__write|write|__libc_write|__GI___libc_write|_IO_fwrite|fwrite|_IO_file_write|_IO_new_file_write|new_do_write|_IO_do_write|_IO_new_do_write|_IO_file_xsputn|_IO_new_file_xsputn|fflush|_IO_fflush)(@@[\w.]+)?$/;
+/** VM states in which the program cannot be writing: V8 is parsing or compiling (it logs every code object it creates). */
+const V8_OWN_STATES: readonly number[] = [VM_STATE.PARSER, VM_STATE.BYTECODE_COMPILER, VM_STATE.COMPILER];
+
+/**
+ * true for a V8 sample of V8 writing its own --prof log: the LOGGING state where V8 has it, or a
+ * C-library write at the leaf while V8 parses or compiles (with --prof every code object V8 creates
+ * is logged and flushed, one write() each). The same writes in a tight loop's idle worker were 14-30%
+ * of its self time, above every function of the program.
+ */
+export function isProfilerLogWrite(vmState: number | null, stack: Frame[]): boolean {
+  if (vmState === VM_STATE.LOGGING) return true;
+  const leaf = stack[0];
+  return vmState !== null && V8_OWN_STATES.includes(vmState) && leaf !== undefined && (leaf.type === "CPP" || leaf.type === "SHARED_LIB") && LIBC_WRITE.test(leaf.name.trim());
+}
 
 const IDLE_LEAF = /^(epoll_p?wait|__GI_epoll_p?wait|poll|ppoll|select|pthread_cond_(timed)?wait|__futex|futex_wait|nanosleep|clock_nanosleep|__GI___poll|uv__io_poll|__psynch_cvwait|kevent|schedule|do_idle|cpu_idle|default_idle|native_safe_halt)\b/;
 const JSON_FRAME = /Json(Parse|Stringify|Parser|Stringifier)|JSON\.(parse|stringify)|\bjson(Parse|Stringify)\b/;
@@ -60,7 +86,8 @@ export function jsOwner(name: string): "runtime" | "libraries" | "application" {
 }
 
 function isIdleLeaf(frame: Frame | undefined): boolean {
-  if (!frame) return false;
+  // native waits only: a JavaScript function named poll or select is the program's work
+  if (!frame || frame.type === "JS") return false;
   const bare = frame.name.replace(/@@.*$/, "").replace(/^\[?\w+\]?\s+/, "");
   return IDLE_LEAF.test(frame.name) || IDLE_LEAF.test(bare);
 }
@@ -73,12 +100,13 @@ function isLogging(frame: Frame): boolean {
 
 /**
  * The category of one sample, from its VM state (V8 samples; null for other profilers) and its
- * stack, leaf first. Precedence: idle, GC, logging anywhere in the stack, JSON anywhere in the
+ * stack, leaf first. Precedence: idle, the profiler's own log writing, GC, logging anywhere in the stack, JSON anywhere in the
  * stack, compiling, then the owner of the leaf (builtins and stubs belong to the nearest JS frame).
  */
 export function categorize(vmState: number | null, stack: Frame[]): Category {
   const leaf = stack[0];
   if (vmState === VM_STATE.IDLE || vmState === VM_STATE.ATOMICS_WAIT || isIdleLeaf(leaf)) return "idle";
+  if (isProfilerLogWrite(vmState, stack)) return "profiler";
   if (vmState === VM_STATE.GC) return "gc";
   if (stack.some(isLogging)) return "logging";
   if (stack.some((f) => JSON_FRAME.test(f.name))) return "json";

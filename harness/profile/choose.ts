@@ -20,6 +20,7 @@ import { doctorProfiler, doctorUnsupportedReason } from "./doctor.js";
 import { flameProfiler } from "./flame.js";
 import { perfProfiler, perfUnavailableReason } from "./perf.js";
 import { renderProfileSection } from "./profile-markdown.js";
+import { chooseSyscallTracer, syscallsProfiler } from "./syscalls.js";
 import { PROFILER_NAMES, type ProfileArtifact, type Profiler, type ProfilerName } from "./types.js";
 
 export interface ProfilingSession {
@@ -85,7 +86,15 @@ export function startProfiling(requested: ProfilerName, plan: Plan, outDir: stri
     const why = perfUnavailableReason();
     if (why) return unprofiled(requested, plan, why);
   }
-  const profiler = profilerOf(requested);
+  const notes: string[] = [];
+  let profiler: Profiler;
+  if (requested === "syscalls") {
+    const c = chooseSyscallTracer(env);
+    if (c.tracer === null) return unprofiled(requested, plan, c.reason);
+    if (c.note) notes.push(c.note);
+    profiler = syscallsProfiler(c.tracer);
+  } else profiler = profilerOf(requested);
+  const warmupS = Math.max(plan.scenario.window.warmupS, profiler.minWarmupS);
   const wrapped: { original: ProcessSpec; dir: string }[] = [];
   const skipped: string[] = [];
   const wrap = (spec: ProcessSpec): ProcessSpec => {
@@ -96,12 +105,11 @@ export function startProfiling(requested: ProfilerName, plan: Plan, outDir: stri
     const dir = join(outDir, "profiles", spec.name);
     mkdirSync(dir, { recursive: true });
     wrapped.push({ original: spec, dir });
-    return profiler.wrap(spec, dir);
+    return profiler.wrap(spec, dir, { warmupS });
   };
   const newPlan: Plan = { ...plan, server: wrap(plan.server), workers: plan.workers.map(wrap), load: plan.load ? wrap(plan.load) : undefined };
-  const what = requested === "perf" ? "non-Node" : "Node";
+  const what = requested === "perf" ? "non-Node" : requested === "syscalls" ? "started" : "Node";
   if (wrapped.length === 0) return unprofiled(requested, plan, `--profile ${requested}: no ${what} process in this scenario to profile; the run is not profiled`);
-  const notes: string[] = [];
   // HARNESS_OFF_CPU=off: the V8 profiles alone (to measure what the scheduler side costs)
   const offCpu = requested === "cpu" ? offCpuWindow(notes, env.HARNESS_OFF_CPU !== "off") : undefined;
   if (requested === "cpu" && env.HARNESS_OFF_CPU === "off") notes.push("--profile cpu: HARNESS_OFF_CPU=off: no scheduler times; the wall-clock tables cover the JavaScript thread only");
@@ -150,10 +158,14 @@ export function startProfiling(requested: ProfilerName, plan: Plan, outDir: stri
       }
       if (off?.problem) notes.push(off.problem);
       for (const a of artifacts) result.problems.push(...a.problems);
+      for (const a of artifacts) {
+        const p = a.syscallProfile ? result.processes.find((x) => x.name === a.process) : undefined;
+        if (p) p.syscallProfile = a.syscallProfile;
+      }
       result.problems.push(...notes);
       // the source of the profile tables, next to the profiles (result.json keeps the run's figures)
       writeFileAtomic(join(outDir, "profiles", "summary.json"), JSON.stringify({ profiler: requested, label: profiler.label, notes, artifacts }, null, 2) + "\n");
-      return [renderProfileSection(profiler.label, artifacts, notes)];
+      return [profiler.renderSection ? profiler.renderSection(artifacts, notes) : renderProfileSection(profiler.label, artifacts, notes)];
     },
   };
 }

@@ -65,7 +65,7 @@ export function renderProfileSummary(s: ProfileSummary, wall?: WallTable | null)
     ),
   );
   if (s.topSelf.length) {
-    out.push(`#### Top ${s.topSelf.length} functions by self time (idle waits left out) — ${counts}`);
+    out.push(`#### Top ${s.topSelf.length} functions by self time (idle waits and the profiler's own log writing left out) — ${counts}`);
     out.push(
       table(
         ["Function", "File:line", "Category", "Self time", "% of total", "Samples"],

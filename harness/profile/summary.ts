@@ -2,7 +2,7 @@
  * From weighted samples (any profiler) to the figures of a profile summary: time by category, the
  * top functions by self time and the application's functions by total time. Pure.
  */
-import { CATEGORY_ORDER, categorize, firstKnown, jsOwner, splitJsName, type Category, type Frame } from "./categories.js";
+import { CATEGORY_ORDER, NOT_PROGRAM_WORK, categorize, firstKnown, jsOwner, splitJsName, type Category, type Frame } from "./categories.js";
 
 export interface ProfileSample {
   /** milliseconds of wall time this sample stands for */
@@ -46,9 +46,9 @@ export interface ProfileSummary {
   /** seconds of profile covered (the measured window, or the whole profile when shorter) */
   coveredS: number;
   categories: CategoryFigure[];
-  /** top functions by self time, idle waits left out */
+  /** top functions by self time, idle waits and the profiler's own log writing left out */
   topSelf: FunctionFigure[];
-  /** the application's own functions by total (inclusive) time */
+  /** the application's own functions by total (inclusive) time (idle and the profiler's writing left out) */
   topApplication: FunctionFigure[];
 }
 
@@ -108,14 +108,14 @@ export function summarise(samples: ProfileSample[], opts: SummaryOptions): Profi
         d.key += " (native)";
       }
       c.fns.set(d.name, (c.fns.get(d.name) ?? 0) + s.weightMs);
-      if (category !== "idle") {
+      if (!NOT_PROGRAM_WORK.includes(category)) {
         const a = self.get(d.key) ?? { name: d.name, file: d.file, line: d.line, category, ms: 0, samples: 0 };
         a.ms += s.weightMs;
         a.samples++;
         self.set(d.key, a);
       }
     }
-    if (category === "idle") continue;
+    if (NOT_PROGRAM_WORK.includes(category)) continue;
     const seen = new Set<string>();
     for (const f of s.stack) {
       if (f.type !== "JS" || jsOwner(f.name) !== "application") continue;

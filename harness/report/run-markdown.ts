@@ -1,6 +1,7 @@
 /** report.md for one run: a pure function from a result to markdown (tests feed it fixtures). */
 import type { ProcessResult, RunResult, Verdict } from "../analyze/result-types.js";
 import { verdictsOf } from "../diagnose/diagnose.js";
+import { nodeLineText } from "../analyze/node-lines.js";
 import { asciiCpuChart } from "./ascii-chart.js";
 import { cell, code, codeCell, fenced, shellQuote } from "./escape.js";
 import { latencyQuantiles, measuredRoleCpu, num, pct, share, table, wasMeasured } from "./format.js";
@@ -92,7 +93,7 @@ export function renderRunMarkdown(r: RunResult, extras: RunReportExtras = {}): s
         ["Params", Object.keys(r.params).length ? codeCell(JSON.stringify(r.params)) : "–"],
         ["Date", cell(r.startedAt)],
         ["Window", `${r.window.warmupS} s warm-up, then ${r.window.durationS} s measured (${r.window.measuredS} s actual), a reading every ${r.window.sampleS} s`],
-        ["Machine", cell(`${r.machine.cores} cores, ${r.machine.cpuModel}, Linux ${r.machine.kernel}, Node ${r.machine.node}`)],
+        ["Machine", cell(`${r.machine.cores} cores, ${r.machine.cpuModel}, Linux ${r.machine.kernel}, ${nodeLineText(r.machine.node, r.machine.nodeTested, r.machine.nodeTestedLines)}`)],
         ["Tool", cell(`${r.tool.name} ${r.tool.version}, result schema ${r.schemaVersion}`)],
       ],
     ),
@@ -117,7 +118,7 @@ export function renderRunMarkdown(r: RunResult, extras: RunReportExtras = {}): s
     (r.prometheus ? [...prometheusMethodLines(r), ...serverMethodLine(r)] : [
       "- **CPU** is the window's mean in percent of one core (the unit of `ps %cpu`; 200% is both cores of a 2-core machine), between the window's marked start and end readings: from the tree's own cgroup where the harness started it in one (`cpuSource` in result.json), else utime+stime (plus reaped children's) from `/proc/<pid>/stat` for the process and every descendant, members that exit keeping their last-seen ticks.",
       `- **CPU every ${r.window.intervalS} s** uses the same tick counts at interval boundaries; the chart uses the tick delta between consecutive readings (±1% per 1-second sample at a 10 ms tick).`,
-      "- **Wake-ups/s** are voluntary context switches (one block, one wake-up) summed over every thread (`/proc/<pid>/task/*/status`); **preempted/s** are the involuntary ones (other load took the core); **syscalls/s** are read+write syscalls from `/proc/<pid>/io`.",
+      "- **Wake-ups/s** are voluntary context switches (one block, one wake-up) summed over every thread (`/proc/<pid>/task/*/status`); **preempted/s** are the involuntary ones (other load took the core); **read/write calls/s** are the read- and write-family syscalls (syscr + syscw of `/proc/<pid>/io`, `syscallsPerS` in result.json), not every syscall: `--profile syscalls` counts them all by type.",
       ...serverMethodLine(r),
       ...(r.processes.some((p) => p.wire)
         ? ["- **Connections** come from the kernel's per-socket TCP counters (sock_diag `tcp_info`, read with `ss`) at the window's start and end: round trips/s = the smaller of data segments in and out per second; connections opened and closed inside the window from `connect`/`accept` counts (perf), one exchange each."]
@@ -178,7 +179,7 @@ function summaryTable(r: RunResult): string {
     const s = r.roles[role];
     if (s && s.count > 1 && measuredRoleCpu(r, role) !== undefined) rows.push([`**${role} total**`, `${s.count} processes`, `**${pct(s.cpuPercent, 2)}**`, "", ...wakeCells(s), num(s.syscallsPerS), ""]);
   }
-  return table(["Role", "Process", "CPU (mean)", "CPU s", "Wake-ups/s (voluntary)", "Preempted/s (involuntary)", "Syscalls/s", "RSS MB"], rows, ["l", "l", "r", "r", "r", "r", "r", "r"]);
+  return table(["Role", "Process", "CPU (mean)", "CPU s", "Wake-ups/s (voluntary)", "Preempted/s (involuntary)", "Read/write calls/s", "RSS MB"], rows, ["l", "l", "r", "r", "r", "r", "r", "r"]);
 }
 
 /** Voluntary and involuntary switches per second; a result from before the split has only their sum. */

@@ -3,7 +3,7 @@ import type { RunResult } from "../analyze/result-types.js";
 import { measuredRoleCpu, num, pct, share, wasMeasured } from "./format.js";
 
 export function terminalSummary(r: RunResult): string {
-  const rows: string[][] = [["role", "process", "CPU", "wake-ups/s", "syscalls/s", "RSS MB"]];
+  const rows: string[][] = [["role", "process", "CPU", "wake-ups/s", "read/write calls/s", "RSS MB"]];
   for (const p of r.processes) rows.push(wasMeasured(p) ? [p.role, p.name, pct(p.cpuPercent, 2), num(p.wakeupsPerS), num(p.syscallsPerS), num(p.rssMB)] : [p.role, `${p.name} (not measured)`, "–", "–", "–", "–"]);
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length)));
   const lines = rows.map((row, ri) => row.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join("  ") + (ri === 0 ? "" : ""));

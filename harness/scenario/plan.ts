@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { sqliteAddonProblem } from "./native-addon.js";
 import { UsageError } from "../util/errors.js";
 import { checkProgram, checkReadyPattern } from "./preflight.js";
 import { packageRoot, referenceProgram } from "../util/paths.js";
@@ -96,6 +97,9 @@ export function buildPlan(scenario: Scenario, scenarioFile: string): Plan {
       throw new UsageError(`${scenarioFile}: field "server.reference.store": postgres, but no PostgreSQL server programs (initdb, postgres) are installed (Debian: apt-get install postgresql); or give server.reference.databaseUrl`);
     }
     if (postgres) database = ref.databaseUrl ? { kind: "url", url: ref.databaseUrl } : { kind: "cluster" };
+    // the server loads the SQLite addon whatever the store (store.ts imports it): it must match this Node
+    const addon = sqliteAddonProblem();
+    if (addon) throw new UsageError(addon);
     const args = ["--notify", scenario.server.reference.notify];
     if (scenario.server.reference.db) args.push("--db", scenario.server.reference.db);
     if (scenario.server.reference.pollCostMs > 0) args.push("--poll-cost-ms", String(scenario.server.reference.pollCostMs));

@@ -58,7 +58,7 @@ describe("V8 tick log → profile summary", () => {
     expect(samples).toHaveLength(13); // the two soft-exit ticks are cut
     const s = summarise(samples, { process: "worker", profiler: "flame", flamegraph: "profiles/worker/flame/flamegraph.html", source: "x.json", coveredS });
     const ms = Object.fromEntries(s.categories.map((c) => [c.category, Math.round(c.ms)]));
-    expect(ms).toEqual({ idle: 1090, gc: 1, runtime: 2, "native-io": 2, application: 3, libraries: 1, logging: 1, json: 1 });
+    expect(ms).toEqual({ idle: 1090, gc: 1, runtime: 2, "native-io": 2, application: 3, libraries: 1, logging: 1, json: 1, profiler: 0 });
     expect(s.totalMs).toBeCloseTo(1101, 0);
     expect(s.categories.find((c) => c.category === "idle")?.topFunction).toBe("epoll_pwait");
     // self time: idle waits left out; file and line kept
