@@ -4,7 +4,7 @@ import { exitCodeOf, UsageError } from "../util/errors.js";
 import { toolVersion } from "../util/version.js";
 import { collect, nonNegativeSeconds, positiveInt, positiveSeconds, sampleSeconds } from "./options.js";
 import { harnessCommandLine } from "./command-line.js";
-import { parseProfilerName } from "../profile/choose.js";
+import { parseProfilerName } from "../profile/names.js";
 import { setColourMode, type ColourMode } from "../util/colour.js";
 import { formatError } from "./errors-out.js";
 import { splitRunCommand } from "./split-command.js";

@@ -7,8 +7,6 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { RunResult } from "../analyze/result-types.js";
 import type { Plan, ProcessSpec } from "../scenario/plan.js";
-import { UsageError } from "../util/errors.js";
-import { didYouMean } from "../util/did-you-mean.js";
 import { writeFileAtomic } from "../util/atomic-write.js";
 import { cpuProfiler } from "./cpu-profile.js";
 import { OffCpuTracer, offCpuUnavailableReason } from "./off-cpu.js";
@@ -21,7 +19,7 @@ import { flameProfiler } from "./flame.js";
 import { perfProfiler, perfUnavailableReason } from "./perf.js";
 import { renderProfileSection } from "./profile-markdown.js";
 import { chooseSyscallTracer, syscallsProfiler } from "./syscalls.js";
-import { PROFILER_NAMES, type ProfileArtifact, type Profiler, type ProfilerName } from "./types.js";
+import type { ProfileArtifact, Profiler, ProfilerName } from "./types.js";
 
 export interface ProfilingSession {
   requested: ProfilerName;
@@ -49,11 +47,7 @@ export interface ProfileWindowHooks {
   stop(): Promise<void>;
 }
 
-export function parseProfilerName(value: string): ProfilerName {
-  const v = value.trim().toLowerCase();
-  if ((PROFILER_NAMES as readonly string[]).includes(v)) return v as ProfilerName;
-  throw new UsageError(`--profile: expected one of ${PROFILER_NAMES.join(", ")}, got "${value}"${didYouMean(v, PROFILER_NAMES)}`);
-}
+export { parseProfilerName } from "./names.js";
 
 function profilerOf(name: ProfilerName): Profiler {
   return name === "cpu" ? cpuProfiler : name === "flame" ? flameProfiler : name === "doctor" ? doctorProfiler : perfProfiler;
