@@ -22,6 +22,8 @@ export interface AttachCommandOptions {
   metrics?: string;
   metricsMap: string[];
   quiet?: boolean;
+  /** `--wakeups off`: do not count who wakes whom */
+  wakeups?: "on" | "off";
 }
 
 /**
@@ -78,6 +80,7 @@ export async function attachCommand(opts: AttachCommandOptions): Promise<number>
       signal: signals.signal,
       onTick: (v) => progress.tick(v),
       onEvent: (m) => progress.event(m),
+      wakeups: opts.wakeups !== "off",
     });
     writeRunOutputs(outDir, result);
     const verdicts = verdictLines(verdictsOf(result)).map((v) => (v.startsWith("  ") ? v : `verdict: ${v}`));

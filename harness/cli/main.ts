@@ -2,7 +2,7 @@
 import { Command, CommanderError } from "commander";
 import { exitCodeOf, UsageError } from "../util/errors.js";
 import { toolVersion } from "../util/version.js";
-import { collect, nonNegativeSeconds, positiveInt, positiveSeconds, sampleSeconds } from "./options.js";
+import { collect, nonNegativeSeconds, onOff, positiveInt, positiveSeconds, sampleSeconds } from "./options.js";
 import { harnessCommandLine } from "./command-line.js";
 import { parseProfilerName } from "../profile/choose.js";
 
@@ -36,6 +36,7 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     .option("-q, --quiet", "no live progress on stderr")
     .option("--sweep <key=v1,v2,...>", "one run per value of a param or field (through --set); values split on commas, or on ';' when the list has one")
     .option("--repeat <n>", "run each scenario (and each sweep value) n times; the comparison shows median and min-max", positiveInt, 1)
+    .option("--wakeups <on|off>", "count who wakes whom over the window (bpftrace; on by default where permitted)", onOff, "on")
     .option("--profile <profiler>", "run the processes under a profiler: flame (0x, Node), doctor (Clinic.js, Node < 21.7), perf (perf record, non-Node); the report gets a profile section", parseProfilerName)
     .action(async (scenarios: string[], opts) => {
       const { runCommand } = await import("./run-command.js");
@@ -80,6 +81,7 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     .option("-o, --out <dir>", "output folder (default runs/attach-<timestamp>)")
     .option("--metrics <url>", "a Prometheus endpoint scraped at the window's start and end")
     .option("--metrics-map <key=metric>", "map a counter onto the report's columns, e.g. polls=myapp_requests_total (repeatable)", collect, [])
+    .option("--wakeups <on|off>", "count who wakes whom over the window (bpftrace; on by default where permitted)", onOff, "on")
     .option("-q, --quiet", "no live progress on stderr")
     .action(async (opts) => {
       const { attachCommand } = await import("../attach/attach-command.js");

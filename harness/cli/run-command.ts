@@ -38,6 +38,8 @@ export interface RunCommandOptions {
   commandLine?: string;
   /** run the processes under a profiler (harness/profile): flame | doctor | perf */
   profile?: ProfilerName;
+  /** `--wakeups off`: do not count who wakes whom */
+  wakeups?: "on" | "off";
 }
 
 export function defaultOutDir(scenario: string): string {
@@ -73,6 +75,7 @@ export async function runOne(ref: string, opts: RunCommandOptions): Promise<{ re
       onTick: (v) => progress.tick(v),
       onEvent: (m) => progress.event(m),
       registerKill: signals.registerKill,
+      wakeups: opts.wakeups !== "off",
     });
     if (profiling?.profiled) progress.event(`reading the ${profiling.profiled} profiles`);
     const sections = profiling ? await profiling.finish(result) : [];

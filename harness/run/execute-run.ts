@@ -14,6 +14,7 @@ import { detectCgroups, RunCgroups, type ProcessCgroup } from "../sample/cgroup.
 import { scrapeTimes, WindowDriver } from "./window.js";
 import { makeDirs } from "../util/make-dirs.js";
 import { WireSource } from "../sample/wire-source.js";
+import { WakeupSource } from "../sample/wakeup-source.js";
 import { nowSeconds } from "../sample/tree-snapshot.js";
 import { scrapeMetrics, tryScrape, type PromSample } from "../sample/prometheus.js";
 import { clockTicksPerSecond } from "../sample/proc.js";
@@ -50,6 +51,8 @@ export interface RunOptions {
   profiled?: string | false;
   /** SIGTERM-to-SIGKILL grace when stopping (profilers write their files after SIGTERM) */
   stopGraceMs?: number;
+  /** count who wakes whom (bpftrace; default true where the machine allows it); false for `--wakeups off` */
+  wakeups?: boolean;
 }
 
 export interface RunOutcome {
@@ -92,6 +95,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   opts.registerKill?.(() => supervisor.killAllNow());
   const sampler = new Sampler();
   const wire = new WireSource(sampler);
+  const wakeups = new WakeupSource(sampler, opts.wakeups !== false);
   const clk = clockTicksPerSecond();
   const emit = opts.onEvent ?? (() => {});
   let windowStart = Number.NaN;
@@ -134,6 +138,8 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     if (!signal.aborted) emit(`started ${plan.workers.length} worker process(es)${plan.load ? " and the load generator" : ""}`);
     for (const p of supervisor.started) sampler.add(p.spec.name, p.target, treeCgroups.get(p));
 
+    // bpftrace compiles and attaches before the warm-up, so its start-up shifts none of the window's figures
+    if (!signal.aborted) await wakeups.prepare(w.warmupS + w.durationS);
     clock = new WindowDriver(sampler, w, signal);
     windowStart = clock.windowStart;
     const windowEnd = clock.windowEnd;
@@ -143,6 +149,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
       opts.onTick?.({ phase, secondsLeft: Math.max(0, windowEnd - nowSeconds()), cpuByRole: liveCpu(sampler, supervisor) });
     await clock.run({
       onWindowStart: async () => {
+        await wakeups.start();
         if (metricsUrl) {
           scrapeStartAt = nowSeconds();
           metricsStart = await tryScrape(metricsUrl, problems);
@@ -160,6 +167,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
         if (scraped) scrapes.push({ t: at - windowStart, samples: scraped });
       },
       onWindowEnd: async () => {
+        await wakeups.end();
         if (metricsUrl) {
           scrapeEndAt = nowSeconds();
           metricsEnd = await tryScrape(metricsUrl, problems);
@@ -181,6 +189,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   } finally {
     opts.onTick?.({ phase: "stopping", secondsLeft: 0, cpuByRole: {} });
     await wire.stop();
+    await wakeups.stop();
     measuredS = clock?.measuredS ?? 0;
     await supervisor.stopAll(opts.stopGraceMs);
     sampler.close();
@@ -196,6 +205,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   const status: RunResult["status"] = signal.aborted ? "interrupted" : failed ? "failed" : "ok";
   if (signal.aborted) problems.push("the run was interrupted before its window ended: figures cover only the part measured");
   const intervalS = chooseIntervalS(w.durationS, w.sampleS);
+  const wakeFigures = wakeups.figures();
   const processes = supervisor.started.map((p) => {
     const track = sampler.tracks.get(p.spec.name);
     const exitedAt = exitAt.get(p);
@@ -211,7 +221,8 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     if (!track) return { ...meta, members: [], cpuPercent: 0, cpuSeconds: 0, wakeupsPerS: 0, syscallsPerS: 0, readBytesPerS: 0, writeBytesPerS: 0, rssMB: 0, samples: [], intervals: [] };
     const figures = processFigures(track, meta, w.durationS, intervalS, clk, problems);
     const check = pidusageAtEnd.get(p.spec.name);
-    return { ...(check === undefined ? figures : { ...figures, pidusageCpuPercent: Math.round(check * 100) / 100 }), ...wire.figures(p.spec.name) };
+    const woken = wakeFigures?.get(p.spec.name);
+    return { ...(check === undefined ? figures : { ...figures, pidusageCpuPercent: Math.round(check * 100) / 100 }), ...wire.figures(p.spec.name), ...(woken ? { wakeups: woken } : {}) };
   });
   problems.push(...sampler.problems());
   // the server's counters cover the span between its two scrapes, which is what its rates divide by
