@@ -30,6 +30,16 @@ function drivers(ctx: RuleContext, p: ProcessEvidence): { byClient: [string, num
     if (unseen > 0.5) byClient.push(["short-lived connections from unmeasured clients", unseen]);
     return { byClient, total: p.wire.servedRoundTripsPerS, unit: "round trips/s", source: shortClients.length ? "wire (short-lived connections matched to measured clients by count)" : "wire" };
   }
+  // no TCP: the clients that woke it (a unix socket, a pipe), one wake-up per request
+  if (p.wokenBy && p.wokenBy.fromMeasured.size > 0 && !(p.countersServer && ctx.ev.counters?.pollsPerS)) {
+    // a busy server is seldom asleep when a request comes: the answers its clients waited for count too
+    const byClient = [...p.wokenBy.fromMeasured.entries()]
+      .map(([c, n]): [string, number] => [c, Math.max(n, ctx.ev.processes.find((x) => x.name === c)?.wokenBy?.fromMeasured.get(p.name) ?? 0)])
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1]);
+    const total = byClient.reduce((a, [, n]) => a + n, 0);
+    if (total > 0) return { byClient, total, unit: "requests/s", source: "wake-ups" };
+  }
   const s = ctx.ev.counters;
   if (p.countersServer && s && s.pollsPerS) {
     const by = new Map<string, number>();
@@ -61,6 +71,7 @@ export function serverLoadVerdicts(ctx: RuleContext): Verdict[] {
             .map(([who, n]) => `${who} ${fmtShare(n / d.total)}`)
             .join(", ")} of its ${fmtNum(d.total)} ${d.unit})`;
     const missing: string[] = [];
+    if (d.source === "wake-ups") missing.push(`${p.name}: no TCP traffic and no poll counters: its requests per client are the wake-ups between them (the client woke it, or it woke the client with an answer, whichever is more): at least one per request`);
     if (d.source === "poll counters") missing.push(`${p.name}: ${p.wireMissing ?? "its TCP connections were not read"}: requests other than polls are not counted`);
     ctx.explained.add(p.name);
     ctx.named.add(p.name);
