@@ -135,6 +135,12 @@ export interface WakeupSourceFigures {
    * softirq, attributed to the task it ran in (on loopback, the sender)
    */
   cause: "peer" | "thread" | "timer" | "interrupt" | "softirq" | "network";
+  /**
+   * what the waking task was doing, where it could be read (x86_64): send (it wrote to a socket or
+   * pipe: data for this process), receive (it read: on a unix socket that frees buffer space and wakes
+   * a reader waiting on the same socket too), futex, other. Each happens at most once per exchange.
+   */
+  via?: "send" | "receive" | "futex" | "other";
   perS: number;
 }
 

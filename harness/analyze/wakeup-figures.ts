@@ -3,7 +3,7 @@
  * processes, into each process's wake-ups per second by source. Pure: tests feed it fixture counts.
  */
 import type { WakeupFigures, WakeupSourceFigures } from "./result-types.js";
-import { contextCause } from "../sample/wakeup-program.js";
+import { contextCause, VIA, viaName } from "../sample/wakeup-program.js";
 
 /** One counted pair with both ends resolved. */
 export interface ResolvedWake {
@@ -16,6 +16,8 @@ export interface ResolvedWake {
   wakeeKey: string;
   /** context bits (wakeup-program CTX) */
   ctx: number;
+  /** what the waker was doing (wakeup-program VIA) */
+  via: number;
   count: number;
 }
 
@@ -41,12 +43,16 @@ function sourceOf(w: ResolvedWake, input: WakeupInput): Omit<WakeupSourceFigures
   // a network softirq runs in the task it interrupts: on loopback the sender, so it keeps the task's name
   if (ctxCause && ctxCause !== "network") return { from: "timer/interrupt", kind: "timer/interrupt", cause: ctxCause };
   if (w.wakerTgid === 0) return { from: "timer/interrupt", kind: "timer/interrupt", cause: ctxCause ?? "interrupt" };
+  // interrupted in user mode: an interrupt whose context tracepoint the kernel did not run for us
+  if (!ctxCause && w.via === VIA.userMode) return { from: "timer/interrupt", kind: "timer/interrupt", cause: "interrupt" };
   const cause = ctxCause ?? "peer";
+  const via = viaName(w.via);
+  const viaField = via ? { via } : {};
   if (w.wakerTgid === input.attributorPid) return { from: "bpftrace (the attributing program)", kind: "attributor", cause };
   if (w.wakerTgid === input.harnessPid) return { from: "harness", kind: "harness", cause };
-  if (w.wakerKey === w.wakeeKey) return { from: w.wakeeKey, kind: "self", cause: ctxCause ?? "thread" };
-  if (w.wakerKey !== null) return { from: w.wakerKey, kind: "measured", cause };
-  return { from: w.wakerComm, kind: "unmeasured", cause };
+  if (w.wakerKey === w.wakeeKey) return { from: w.wakeeKey, kind: "self", cause: ctxCause ?? "thread", ...viaField };
+  if (w.wakerKey !== null) return { from: w.wakerKey, kind: "measured", cause, ...viaField };
+  return { from: w.wakerComm, kind: "unmeasured", cause, ...viaField };
 }
 
 /** Each measured process's wake-ups (by key); a key with no wake-up counted gets a measured 0. */
@@ -59,7 +65,7 @@ export function wakeupFigures(keys: string[], input: WakeupInput): Map<string, W
     for (const w of input.wakes) {
       if (w.wakeeKey !== key) continue;
       const s = sourceOf(w, input);
-      const k = `${s.kind}\u0000${s.from}\u0000${s.cause}`;
+      const k = `${s.kind}\u0000${s.from}\u0000${s.cause}\u0000${s.via ?? ""}`;
       const e = by.get(k) ?? { ...s, perS: 0, n: 0 };
       e.n += w.count;
       by.set(k, e);
@@ -85,17 +91,36 @@ export interface WakePair {
   to: string;
   kind: WakeupSourceFigures["kind"];
   cause: WakeupSourceFigures["cause"];
+  via?: WakeupSourceFigures["via"];
   perS: number;
 }
 
-/** Every pair of a run's processes, the busiest first (sources summed over causes). */
+/** Every (waker, woken, cause, syscall) entry of a run's processes, the busiest first. */
 export function wakePairs(processes: { name: string; wakeups?: WakeupFigures }[]): WakePair[] {
   const out: WakePair[] = [];
   for (const p of processes) {
     if (!p.wakeups?.method) continue;
-    for (const s of p.wakeups.by) out.push({ from: s.from, to: p.name, kind: s.kind, cause: s.cause, perS: s.perS });
+    for (const s of p.wakeups.by) out.push({ from: s.from, to: p.name, kind: s.kind, cause: s.cause, ...(s.via ? { via: s.via } : {}), perS: s.perS });
   }
   return out.sort((a, b) => b.perS - a.perS);
+}
+
+/**
+ * Exchanges per second between measured processes `a` and `b` as the scheduler saw them, at least:
+ * the largest of the wake-ups each gave the other while sending, or while receiving (each happens at
+ * most once per exchange; a busy side is seldom asleep, so the smaller ones undercount). Without the
+ * waker's syscall (not x86_64): the wake-ups `a` received from `b`. Null when either was not counted;
+ * 0 unless both woke the other (a conversation, not a one-way stream).
+ */
+export function pairExchanges(a: { name: string; wakeups?: WakeupFigures }, b: { name: string; wakeups?: WakeupFigures }): number | null {
+  if (!a.wakeups?.method || !b.wakeups?.method) return null;
+  const sum = (to: WakeupFigures, from: string, via?: string): number => to.by.filter((s) => s.kind === "measured" && s.from === from && (via === undefined || s.via === via)).reduce((x, s) => x + s.perS, 0);
+  const aFromB = sum(a.wakeups, b.name);
+  const bFromA = sum(b.wakeups, a.name);
+  if (aFromB <= 0 || bFromA <= 0) return 0;
+  const known = [...a.wakeups.by, ...b.wakeups.by].some((s) => s.via !== undefined);
+  if (!known) return aFromB;
+  return Math.max(sum(a.wakeups, b.name, "send"), sum(a.wakeups, b.name, "receive"), sum(b.wakeups, a.name, "send"), sum(b.wakeups, a.name, "receive"));
 }
 
 /** Wake-ups per second `to` received from `from` (any cause); null when `to`'s wake-ups were not counted. */

@@ -2,6 +2,7 @@
  * The evidence record the rules read: per-process facts gathered from a RunResult, with null where
  * a source is missing (never 0) and a sentence saying what could not be seen.
  */
+import { pairExchanges } from "../analyze/wakeup-figures.js";
 import type { ProcessResult, Role, RunResult, ServerFigures, TcpConnectionFigures, WorkerPollFigures } from "../analyze/result-types.js";
 
 /** Client-side connections of one process to one peer, grouped. */
@@ -174,16 +175,13 @@ export function wakeupEvidence(p: ProcessResult): WakeupEvidence | null {
 }
 
 /**
- * Exchanges per second of `a` with `b` as the scheduler saw them: the times `b` woke `a` (each an
- * answer `a` was waiting for), when `a` also woke `b` (a conversation, not a one-way stream). The
- * other direction undercounts: a busy server is seldom asleep when the next request arrives. Null
- * when either side was not counted.
+ * Exchanges per second of `a` with `b` as the scheduler saw them (analyze/wakeup-figures.ts
+ * pairExchanges: at least this many), with the wake-ups each gave the other. Null when either side
+ * was not counted.
  */
 export function wakeExchanges(a: ProcessEvidence, b: ProcessEvidence): { perS: number; aFromB: number; bFromA: number } | null {
   if (!a.wokenBy || !b.wokenBy) return null;
-  const aFromB = a.wokenBy.fromMeasured.get(b.name) ?? 0;
-  const bFromA = b.wokenBy.fromMeasured.get(a.name) ?? 0;
-  return { perS: bFromA > 0 ? aFromB : 0, aFromB, bFromA };
+  return { perS: pairExchanges(a.process, b.process) ?? 0, aFromB: a.wokenBy.fromMeasured.get(b.name) ?? 0, bFromA: b.wokenBy.fromMeasured.get(a.name) ?? 0 };
 }
 
 export function wakeupsOf(p: ProcessResult): Wakeups | null {

@@ -16,6 +16,13 @@ const CAUSE_WORDS: Record<string, string> = {
   network: "network softirq in that task (loopback: the sender)",
 };
 
+const VIA_WORDS: Record<string, string> = {
+  send: ", while sending",
+  receive: ", while receiving (a read frees buffer space and wakes a reader on the same socket too)",
+  futex: ", futex",
+  other: ", another syscall",
+};
+
 /** The wake-up cost line for "What ran" (bench/results/wakeup-cost.md). */
 export const WAKEUP_COST =
   "bpftrace on sched:sched_waking, counted in the kernel, started before the warm-up; its cost is in bench/results/wakeup-cost.md (`npm run bench -- wakeup-cost`)";
@@ -36,7 +43,7 @@ export function wakeupsSection(r: RunResult): string[] {
     cell(p.to),
     num(p.perS),
     num(p.perS * 86_400, 0),
-    cell(CAUSE_WORDS[p.cause] ?? p.cause),
+    cell(`${CAUSE_WORDS[p.cause] ?? p.cause}${p.via ? VIA_WORDS[p.via] : ""}`),
   ]);
   if (pairs.length > MAX_ROWS) rows.push([`${pairs.length - MAX_ROWS} more pairs`, "", "", "", "in result.json"]);
   out.push(table(["Waker", "Woken", "Wake-ups/s", "Per day", "How"], rows, ["l", "l", "r", "r", "l"]));

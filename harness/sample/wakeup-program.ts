@@ -46,12 +46,41 @@ const CONTEXT_PROBES: ContextProbe[] = [
 
 const ALL_BITS = Object.values(CTX).reduce((a, b) => a | b, 0);
 
+/** What the waking task was doing (x86_64: the syscall number in its saved registers). */
+export const VIA = { unknown: 0, send: 1, receive: 2, futex: 3, other: 4, userMode: 5, kernelThread: 6 } as const;
+
+/** x86_64 syscall numbers: the send/write and receive/read families */
+const X64_SEND = [1, 18, 20, 40, 44, 46, 296, 307];
+const X64_RECEIVE = [0, 17, 19, 45, 47, 295, 299];
+const X64_FUTEX = [202, 449, 454, 455, 456];
+
+/**
+ * The statement that sets $v (VIA) for the waking task. On x86_64 its syscall number is orig_ax in
+ * the registers saved at the top of its kernel stack (THREAD_SIZE 16 KiB, no padding): negative when
+ * it was interrupted in user mode (an interrupt the context tracepoints missed). Elsewhere: unknown.
+ */
+function viaStatement(arch: string): string {
+  if (arch !== "x64") return `$v = ${VIA.unknown};`;
+  const any = (nrs: number[]): string => nrs.map((n) => `$nr == ${n}`).join(" || ");
+  return [
+    "$t = curtask;",
+    `$v = ${VIA.other};`,
+    `if ($t->flags & 0x200000) { $v = ${VIA.kernelThread}; } else {`,
+    "  $nr = (int64)((struct pt_regs *)((uint64)$t->stack + 16384 - sizeof(struct pt_regs)))->orig_ax;",
+    `  if ($nr < 0) { $v = ${VIA.userMode}; }`,
+    `  else if (${any(X64_SEND)}) { $v = ${VIA.send}; }`,
+    `  else if (${any(X64_RECEIVE)}) { $v = ${VIA.receive}; }`,
+    `  else if (${any(X64_FUTEX)}) { $v = ${VIA.futex}; }`,
+    "}",
+  ].join(" ");
+}
+
 /**
  * The program text. `has(event)` says whether tracefs has "category/name" (a missing x86-only event
  * is left out rather than refused by bpftrace). `harnessPid`: the program exits when that process's
  * main thread exits (a SIGKILLed harness included).
  */
-export function wakeupProgram(has: (event: string) => boolean, harnessPid: number): string {
+export function wakeupProgram(has: (event: string) => boolean, harnessPid: number, arch: string = process.arch): string {
   const lines: string[] = ['BEGIN { @zz_end = 1; printf("ready\\n"); }'];
   for (const p of CONTEXT_PROBES) {
     if (!has(p.entry) || !has(p.exit)) continue;
@@ -60,7 +89,7 @@ export function wakeupProgram(has: (event: string) => boolean, harnessPid: numbe
     lines.push(`${tp(p.entry)} { @c[cpu] = @c[cpu] | ${p.bit}; ${p.onEntry ?? ""} }`);
     lines.push(`${tp(p.exit)} { @c[cpu] = @c[cpu] & ${clear}; }`);
   }
-  lines.push("tracepoint:sched:sched_waking { @w[pid, comm, args->pid, @c[cpu]] = count(); }");
+  lines.push(`tracepoint:sched:sched_waking { ${viaStatement(arch)} @w[pid, comm, args->pid, @c[cpu], $v] = count(); }`);
   lines.push("tracepoint:sched:sched_process_exit { @x[tid] = pid; @p[pid] = curtask->real_parent->tgid; }");
   lines.push(`tracepoint:sched:sched_process_exit /pid == ${harnessPid} && tid == ${harnessPid}/ { exit(); }`);
   lines.push("END { clear(@c); }");
@@ -82,6 +111,8 @@ export interface WakeCount {
   wakeeTid: number;
   /** context bits (CTX) when the wake-up happened */
   ctx: number;
+  /** what the waking task was doing (VIA) */
+  via: number;
   count: number;
 }
 
@@ -94,7 +125,7 @@ export interface WakeSnapshot {
   exitedParent: Map<number, number>;
 }
 
-const keyOf = (w: Pick<WakeCount, "wakerTgid" | "wakerComm" | "wakeeTid" | "ctx">): string => `${w.wakerTgid}\u0000${w.wakerComm}\u0000${w.wakeeTid}\u0000${w.ctx}`;
+const keyOf = (w: Pick<WakeCount, "wakerTgid" | "wakerComm" | "wakeeTid" | "ctx" | "via">): string => `${w.wakerTgid}\u0000${w.wakerComm}\u0000${w.wakeeTid}\u0000${w.ctx}\u0000${w.via}`;
 
 /**
  * Split bpftrace's output into its map printouts: each ends with the `@zz_end: 1` line (maps print
@@ -118,9 +149,9 @@ export function parsePrintout(text: string): WakeSnapshot {
   const exitedTgid = new Map<number, number>();
   const exitedParent = new Map<number, number>();
   for (const line of text.split("\n")) {
-    let m = /^@w\[(\d+), (.*), (\d+), (\d+)\]: (\d+)$/.exec(line);
+    let m = /^@w\[(\d+), (.*), (\d+), (\d+), (\d+)\]: (\d+)$/.exec(line);
     if (m) {
-      wakes.push({ wakerTgid: Number(m[1]), wakerComm: m[2] as string, wakeeTid: Number(m[3]), ctx: Number(m[4]), count: Number(m[5]) });
+      wakes.push({ wakerTgid: Number(m[1]), wakerComm: m[2] as string, wakeeTid: Number(m[3]), ctx: Number(m[4]), via: Number(m[5]), count: Number(m[6]) });
       continue;
     }
     m = /^@([xp])\[(\d+)\]: (\d+)$/.exec(line);
@@ -141,6 +172,15 @@ export function diffSnapshots(start: WakeSnapshot, end: WakeSnapshot): WakeCount
 }
 
 export type WakeCause = "peer" | "thread" | "timer" | "interrupt" | "softirq" | "network";
+
+/** The waker's syscall family, for the result ("send": it wrote to a socket or pipe; "receive": it read, freeing buffer space). */
+export function viaName(via: number): "send" | "receive" | "futex" | "other" | null {
+  if (via === VIA.send) return "send";
+  if (via === VIA.receive) return "receive";
+  if (via === VIA.futex) return "futex";
+  if (via === VIA.other) return "other";
+  return null;
+}
 
 /**
  * The context's cause: a timer (hrtimer, timer list, local timer), a hardirq, a network softirq

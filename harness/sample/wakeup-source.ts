@@ -213,7 +213,7 @@ export class WakeupSource {
       }
       const wakeeKey = resolve(tgid);
       if (wakeeKey === null) continue;
-      wakes.push({ wakerTgid: w.wakerTgid, wakerComm: w.wakerComm, wakerKey: w.wakerTgid > 0 ? resolve(w.wakerTgid) : null, wakeeKey, ctx: w.ctx, count: w.count });
+      wakes.push({ wakerTgid: w.wakerTgid, wakerComm: w.wakerComm, wakerKey: w.wakerTgid > 0 ? resolve(w.wakerTgid) : null, wakeeKey, ctx: w.ctx, via: w.via, count: w.count });
     }
     const notes: string[] = [];
     if (unresolved > 0 && coveredS > 0) notes.push(`${Math.round(unresolved / coveredS)} wake-ups/s (machine-wide) went to threads whose process could not be found: if some were a measured process's, they are missing`);

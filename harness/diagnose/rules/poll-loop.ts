@@ -159,8 +159,7 @@ function wakeVerdict(ctx: RuleContext, p: ProcessEvidence): Verdict | null {
   const b = busiestWakePeer(ctx, p);
   if (!b || b.perS < T.pollMinRoundTripsPerS || b.peer.role === "load") return null;
   // of a pair, the side that waits for answers is the poller: the peer, woken less by it, is serving
-  const back = wakeExchanges(b.peer, p);
-  if (b.peer.role !== "server" && back && back.perS > b.perS) return null;
+  if (b.peer.role !== "server" && b.toPeer > b.fromPeer) return null;
   const rate = b.perS;
   const with_ = `with ${b.peer.name}${transportWords(p, b.peer.name, rate)}`;
   const cpu = p.cpuPercent === null ? "" : `, ${fmtPct(p.cpuPercent)} of a core`;
