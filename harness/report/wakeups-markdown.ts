@@ -7,6 +7,8 @@ import { num, table } from "./format.js";
 /** pairs shown; the rest stay in result.json */
 const MAX_ROWS = 24;
 
+const rate = (x: number | null | undefined): string => (x !== null && x !== undefined && x >= 100 ? Math.round(x).toLocaleString("en-US") : num(x, 1));
+
 const CAUSE_WORDS: Record<string, string> = {
   peer: "a task of that process (socket, pipe, signal)",
   thread: "its own threads (futex, pipe)",
@@ -42,13 +44,13 @@ export function wakeupsSection(r: RunResult): string[] {
   const rows = pairs.slice(0, MAX_ROWS).map((p) => [
     cell(p.kind === "self" ? `${p.to} (own threads)` : p.from),
     cell(p.to),
-    num(p.perS),
-    num(p.perS * 86_400, 0),
+    rate(p.perS),
+    Math.round(p.perS * 86_400).toLocaleString("en-US"),
     cell(`${CAUSE_WORDS[p.cause] ?? p.cause}${p.via ? VIA_WORDS[p.via] : ""}`),
   ]);
   if (pairs.length > MAX_ROWS) rows.push([`${pairs.length - MAX_ROWS} more pairs`, "", "", "", "in result.json"]);
   out.push(table(["Waker", "Woken", "Wake-ups/s", "Per day", "How"], rows, ["l", "l", "r", "r", "l"]));
-  const totals = withWakeups.map((p) => `${cell(p.name)} ${num(p.wakeups?.totalPerS)}/s`).join(", ");
+  const totals = withWakeups.map((p) => `${cell(p.name)} ${rate(p.wakeups?.totalPerS)}/s`).join(", ");
   out.push(`Wake-ups received in all: ${totals}.`);
   const notes = [...new Set(withWakeups.flatMap((p) => p.wakeups?.notes ?? []))];
   if (notes.length) out.push(notes.map((n) => `- ${cell(n)}`).join("\n"));
