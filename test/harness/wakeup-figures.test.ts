@@ -110,3 +110,21 @@ describe("wake-up figures", () => {
     expect(off).toMatch(/Not counted: needs root or CAP\\?_BPF and CAP\\?_PERFMON/);
   });
 });
+
+describe("wake-up pairs in comparisons", () => {
+  it("the busiest pair of measured processes, named", async () => {
+    const { figuresOf } = await import("../../harness/compare/build-comparison.js");
+    const run = (perS: number) =>
+      ({
+        roles: {},
+        server: { pollsPerS: null, emptyPollRatio: null, pickupLatencyMs: null, notificationsPerS: null, notifiedPollsPerS: null, notifiedEmptyPollsPerS: null },
+        processes: [
+          { name: "worker", wakeups: { method: "m", totalPerS: perS, coveredS: 1, notes: [], by: [{ from: "server", kind: "measured", cause: "peer", via: "send", perS }, { from: "timer/interrupt", kind: "timer/interrupt", cause: "timer", perS: 9e9 }] } },
+          { name: "server", wakeups: { method: "m", totalPerS: 10, coveredS: 1, notes: [], by: [{ from: "worker", kind: "measured", cause: "peer", via: "send", perS: 10 }] } },
+        ],
+      }) as unknown as RunResult;
+    const f = figuresOf([run(4000), run(5000)]);
+    expect(f.busiestWakePair).toBe("server → worker");
+    expect(f.busiestWakePairPerS?.median).toBe(4500);
+  });
+});
