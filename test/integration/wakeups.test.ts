@@ -128,6 +128,9 @@ describe.skipIf(WHY !== null)("who wakes whom", () => {
     const result = load(out);
     expect(from(result, "worker", "server"), JSON.stringify(result.processes.map((p) => [p.name, p.wakeups]))).toBeGreaterThan(100);
     expect(from(result, "server", "worker")).toBeGreaterThan(100);
+    const w = of(result.verdicts ?? [], "worker").find((v) => v.pattern === "tight-poll-loop");
+    expect(w?.evidence.wireAndWakeupsAgree, show(result.verdicts)).toMatch(/^(yes|no)$/);
+    if (w?.evidence.wireAndWakeupsAgree === "no") expect(w.text).toMatch(/the wire and the scheduler disagree/);
     const report = readFileSync(join(out, "report.md"), "utf8");
     expect(report).toMatch(/\| server \| worker \|/);
     expect(report).toMatch(/\| worker \| server \|/);

@@ -222,7 +222,7 @@ export function pollLoopVerdicts(ctx: RuleContext): Verdict[] {
   for (const p of ctx.ev.processes) {
     if (p.role === "load" || ctx.named.has(p.name)) continue;
     let found = p.loops.length ? p.loops.map((l) => loopVerdict(ctx, p, l)).filter((v): v is Verdict => v !== null) : [wireVerdict(ctx, p)].filter((v): v is Verdict => v !== null);
-    if (!p.loops.length) found = found.map((v) => crossCheckWire(ctx, p, v));
+    found = found.map((v) => crossCheckWire(ctx, p, v));
     // nothing on TCP: the scheduler may still see a poll loop over a unix socket, a pipe or a futex
     if (found.length === 0 && !p.loops.length) found = [wakeVerdict(ctx, p)].filter((v): v is Verdict => v !== null);
     if (found.length) ctx.named.add(p.name);
