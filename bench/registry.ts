@@ -4,5 +4,6 @@ import { accuracy } from "./accuracy.js";
 import { gateQuality } from "./gate-quality.js";
 import { overhead } from "./overhead.js";
 import { harnessCost } from "./harness-cost.js";
+import { wakeupCost } from "./wakeup-cost.js";
 
-export const benchmarks: Benchmark[] = [gateQuality, overhead, accuracy, harnessCost];
+export const benchmarks: Benchmark[] = [gateQuality, overhead, accuracy, harnessCost, wakeupCost];

@@ -77,6 +77,12 @@ export interface ProcessResult {
   processCount?: number | null;
   /** every syscall by type, from `harness run --profile syscalls` (perf trace -s, or strace -c -f) */
   syscallProfile?: SyscallProfile;
+  /**
+   * who woke this process over the window (threads folded into it, a tree's descendants into its
+   * member), counted in the kernel on sched:sched_waking (harness/sample/wakeup-source.ts); absent in
+   * results from before it existed, `method: null` with a note when it could not run
+   */
+  wakeups?: WakeupFigures;
   /** set when the process exited before the window ended */
   exit?: { code: number | null; signal: string | null; atS: number };
   log: string;
@@ -144,6 +150,43 @@ export interface WireFigures {
   listening: string[];
   /** unix-domain sockets open at the end reading: their traffic cannot be seen on the wire */
   unixSockets: number;
+  /** what could not be seen, one sentence each */
+  notes: string[];
+}
+
+/** One source of a measured process's wake-ups. */
+export interface WakeupSourceFigures {
+  /**
+   * who woke it: another measured process (its name), its own name (its own threads), an unmeasured
+   * process (its command name), "timer/interrupt", "bpftrace (the attributing program)" or "harness"
+   */
+  from: string;
+  kind: "measured" | "self" | "unmeasured" | "timer/interrupt" | "attributor" | "harness";
+  /**
+   * peer: a task of another process woke it (a socket, pipe, signal: I/O from a peer); thread: one of
+   * its own threads (a futex, a pipe); timer / interrupt / softirq: in that context; network: a network
+   * softirq, attributed to the task it ran in (on loopback, the sender)
+   */
+  cause: "peer" | "thread" | "timer" | "interrupt" | "softirq" | "network";
+  /**
+   * what the waking task was doing, where it could be read (x86_64): send (it wrote to a socket or
+   * pipe: data for this process), receive (it read: on a unix socket that frees buffer space and wakes
+   * a reader waiting on the same socket too), futex, other. Each happens at most once per exchange.
+   */
+  via?: "send" | "receive" | "futex" | "other";
+  perS: number;
+}
+
+/** Wake-ups a measured process received over the window, by waker. A figure that could not be measured is null. */
+export interface WakeupFigures {
+  /** how they were counted, e.g. "bpftrace on sched:sched_waking"; null when they could not be (notes[0] says why) */
+  method: string | null;
+  /** wake-ups received per second, every source; null when not counted */
+  totalPerS: number | null;
+  /** by source, the busiest first */
+  by: WakeupSourceFigures[];
+  /** seconds the counts cover */
+  coveredS: number;
   /** what could not be seen, one sentence each */
   notes: string[];
 }

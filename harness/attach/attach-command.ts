@@ -33,6 +33,8 @@ export interface AttachCommandOptions {
   to?: string;
   /** the result on stdout as one JSON document; the summary on stderr */
   json?: boolean;
+  /** `--wakeups off`: do not count who wakes whom */
+  wakeups?: "on" | "off";
 }
 
 /** A time for --from/--to: ISO 8601, unix seconds, `now`, or `now-<n>s|m|h` (also `-<n>s|m|h`). */
@@ -104,6 +106,7 @@ export async function attachCommand(opts: AttachCommandOptions): Promise<number>
       signal: signals.signal,
       onTick: (v) => progress.tick(v),
       onEvent: (m) => progress.event(m),
+      wakeups: opts.wakeups !== "off",
     });
     const written = writeRunOutputs(outDir, result);
     const verdicts = verdictLines(verdictsOf(result)).map((v) => (v.startsWith("  ") ? v : `verdict: ${v}`));

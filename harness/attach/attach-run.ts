@@ -8,6 +8,7 @@
 import type { AttachTarget } from "./targets.js";
 import { Sampler } from "../sample/sampler.js";
 import { WireSource } from "../sample/wire-source.js";
+import { WakeupSource } from "../sample/wakeup-source.js";
 import { nowSeconds } from "../sample/tree-snapshot.js";
 import { tryScrape, type PromSample } from "../sample/prometheus.js";
 import { clockTicksPerSecond } from "../sample/proc.js";
@@ -32,6 +33,8 @@ export interface AttachOptions {
   signal: AbortSignal;
   onTick?: (view: TickView) => void;
   onEvent?: (message: string) => void;
+  /** count who wakes whom (bpftrace; default true where the machine allows it); false for `--wakeups off` */
+  wakeups?: boolean;
 }
 
 export async function attachRun(opts: AttachOptions): Promise<{ result: RunResult; exitCode: number }> {
@@ -41,6 +44,7 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
   const emit = opts.onEvent ?? (() => {});
   const sampler = new Sampler();
   const wire = new WireSource(sampler);
+  const wakeups = new WakeupSource(sampler, opts.wakeups !== false);
   for (const t of targets) sampler.add(t.name, t.target);
   const goneAt = new Map<string, number>();
   let metricsStart: PromSample[] | undefined;
@@ -67,6 +71,13 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
     return out;
   };
 
+  // bpftrace compiles and attaches before the warm-up, so its start-up shifts none of the window's figures
+  try {
+    if (!signal.aborted) await wakeups.prepare(opts.warmupS + opts.durationS);
+  } catch (err) {
+    await wakeups.stop();
+    throw err;
+  }
   const clock = new WindowDriver(sampler, opts, signal);
   const windowStart = clock.windowStart;
   const windowEnd = clock.windowEnd;
@@ -75,6 +86,7 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
   try {
     await clock.run({
       onWindowStart: async () => {
+        await wakeups.start();
         if (opts.metricsUrl) {
           scrapeStartAt = nowSeconds();
           metricsStart = await tryScrape(opts.metricsUrl, problems);
@@ -83,6 +95,7 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
         await wire.start(opts.durationS);
       },
       onWindowEnd: async () => {
+        await wakeups.end();
         if (opts.metricsUrl) {
           scrapeEndAt = nowSeconds();
           metricsEnd = await tryScrape(opts.metricsUrl, problems);
@@ -103,12 +116,14 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
     measuredS = clock.measuredS;
     opts.onTick?.({ phase: "stopping", secondsLeft: 0, cpuByRole: {} });
     await wire.stop();
+    await wakeups.stop();
     sampler.close();
   }
 
   if (signal.aborted) problems.push("the measurement was interrupted before its window ended: figures cover only the part measured");
   const clk = clockTicksPerSecond();
   const intervalS = chooseIntervalS(opts.durationS, opts.sampleS);
+  const wakeFigures = wakeups.figures();
   const processes = targets.map((t) => {
     const track = sampler.tracks.get(t.name);
     const gone = goneAt.get(t.name);
@@ -123,7 +138,8 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
       exit: gone !== undefined ? { code: null, signal: null, atS: Math.round((gone - windowStart) * 10) / 10 } : undefined,
     };
     if (!track) throw new Error(`internal: no track for ${t.name}`);
-    return { ...processFigures(track, meta, opts.durationS, intervalS, clk, problems), ...wire.figures(t.name) };
+    const woken = wakeFigures?.get(t.name);
+    return { ...processFigures(track, meta, opts.durationS, intervalS, clk, problems), ...wire.figures(t.name), ...(woken ? { wakeups: woken } : {}) };
   });
   problems.push(...sampler.problems());
   problems.push(...stoppedNotes(sampler.tracks, (key) => `${targets.find((t) => t.name === key)?.role ?? "process"} "${key}"`));

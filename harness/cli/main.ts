@@ -2,7 +2,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { exitCodeOf, UsageError } from "../util/errors.js";
 import { toolVersion } from "../util/version.js";
-import { collect, nonNegativeSeconds, positiveInt, positiveSeconds, sampleSeconds } from "./options.js";
+import { collect, nonNegativeSeconds, onOff, positiveInt, positiveSeconds, sampleSeconds } from "./options.js";
 import { harnessCommandLine } from "./command-line.js";
 import { parseProfilerName } from "../profile/names.js";
 import { setColourMode, type ColourMode } from "../util/colour.js";
@@ -44,6 +44,7 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     .option("-q, --quiet", "no live progress on stderr")
     .option("--sweep <key=v1,v2,...>", "one run per value of a param or field (through --set); values split on commas, or on ';' when the list has one")
     .option("--repeat <n>", "run each scenario (and each sweep value) n times; the comparison shows median and min-max", positiveInt, 1)
+    .option("--wakeups <on|off>", "count who wakes whom over the window (bpftrace; on by default where permitted)", onOff, "on")
     .option("--profile [profiler]", "run the processes under a profiler (default cpu): cpu (V8 CPU profile of Node processes plus every thread's waits from the scheduler: wall-clock tables), flame (0x, Node), doctor (Clinic.js, Node < 21.7), perf (perf record, non-Node), syscalls (perf trace -s or strace -c, every process: syscalls by type); the report gets a profile section", parseProfilerName)
     .option("--name <name>", "with -- <command>: the name of the run and of the process (default: the program's file name)")
     .option("--role <role>", "with -- <command>: server or worker (default worker)")
@@ -98,6 +99,7 @@ export async function buildProgram(argv: string[] = process.argv): Promise<Comma
     .option("--source <name>", "with --prometheus: process-exporter, otel, cadvisor or auto (default auto)")
     .option("--from <time>", "with --prometheus: window start (ISO time, unix seconds, or now-<n>s|m|h)")
     .option("--to <time>", "with --prometheus: window end (ISO time, unix seconds, now, or now-<n>s|m|h)")
+    .option("--wakeups <on|off>", "count who wakes whom over the window (bpftrace; on by default where permitted)", onOff, "on")
     .option("-q, --quiet", "no live progress on stderr")
     .option("--json", "print the result as one JSON document on stdout; everything else goes to stderr")
     .action(async (opts) => {

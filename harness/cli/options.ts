@@ -40,3 +40,9 @@ export function addRepeatedRunOptions(cmd: Command, repeatHelp: string): Command
     .option("-s, --sample <s>", "seconds between readings", sampleSeconds)
     .option("--set <key=value>", "override a scenario param or field (repeatable)", collect, []);
 }
+
+/** `--wakeups on|off` (who wakes whom, harness/sample/wakeup-source.ts) */
+export function onOff(value: string): "on" | "off" {
+  if (value !== "on" && value !== "off") throw new InvalidArgumentError(`expected on or off, got "${value}"`);
+  return value;
+}

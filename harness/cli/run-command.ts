@@ -51,6 +51,8 @@ export interface RunCommandOptions {
   role?: string;
   /** each run's result on stdout as one JSON line; summaries and messages on stderr */
   json?: boolean;
+  /** `--wakeups off`: do not count who wakes whom */
+  wakeups?: "on" | "off";
 }
 
 export function defaultOutDir(scenario: string): string {
@@ -98,6 +100,7 @@ export async function runOne(source: string | string[], opts: RunCommandOptions)
       onTick: (v) => progress.tick(v),
       onEvent: (m) => progress.event(m),
       registerKill: signals.registerKill,
+      wakeups: opts.wakeups !== "off",
     });
     if (profiling?.profiled) progress.event(`reading the ${profiling.profiled} profiles`);
     const sections = profiling ? await profiling.finish(result) : [];

@@ -4,6 +4,7 @@
  */
 import { sweepVerdictRecords } from "../diagnose/sweep.js";
 import { verdictsOf } from "../diagnose/diagnose.js";
+import { wakePairs } from "../analyze/wakeup-figures.js";
 import type { BucketBoundsMs, RunResult } from "../analyze/result-types.js";
 import { summarize } from "../stats/summary.js";
 import { COMPARISON_SCHEMA_VERSION, type BucketSpan, type Comparison, type Condition, type ConditionFigures } from "./comparison-types.js";
@@ -44,6 +45,22 @@ function busiestConnection(r: RunResult): number | undefined {
   return r.processes.some((p) => p.wire?.source) ? Math.max(0, ...rates) : undefined;
 }
 
+/** The busiest waker → woken pair between measured processes (summed over causes); undefined without wake-up counts. */
+function busiestWakePair(r: RunResult): { label: string; perS: number } | undefined {
+  if (!r.processes.some((p) => p.wakeups?.method)) return undefined;
+  const byPair = new Map<string, number>();
+  for (const p of wakePairs(r.processes)) if (p.kind === "measured") byPair.set(`${p.from} → ${p.to}`, (byPair.get(`${p.from} → ${p.to}`) ?? 0) + p.perS);
+  const [label, perS] = [...byPair.entries()].sort((a, b) => b[1] - a[1])[0] ?? ["none", 0];
+  return { label, perS };
+}
+
+/** The label seen most often over the runs. */
+function mostFrequent(labels: (string | undefined)[]): string | null {
+  const n = new Map<string, number>();
+  for (const l of labels) if (l) n.set(l, (n.get(l) ?? 0) + 1);
+  return [...n.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+}
+
 export function figuresOf(runs: RunResult[]): ConditionFigures {
   const f = (pick: (r: RunResult) => number | null | undefined) => summarize(runs.map(pick));
   return {
@@ -67,6 +84,7 @@ export function figuresOf(runs: RunResult[]): ConditionFigures {
     pollsTriggeredPerEnqueue: f((r) => fanout(r)?.pollsTriggeredPerEnqueue),
     wastedWakeupsPerEnqueue: f((r) => fanout(r)?.wastedWakeupsPerEnqueue),
     busiestConnectionRoundTripsPerS: f(busiestConnection),
+    ...(runs.some((r) => busiestWakePair(r)) ? { busiestWakePairPerS: f((r) => busiestWakePair(r)?.perS), busiestWakePair: mostFrequent(runs.map((r) => busiestWakePair(r)?.label)) } : {}),
   };
 }
 

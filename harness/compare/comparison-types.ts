@@ -52,6 +52,10 @@ export interface ConditionFigures {
   wastedWakeupsPerEnqueue?: Summary | null;
   /** round trips/s of the run's busiest TCP connection (wire evidence), when the results have it */
   busiestConnectionRoundTripsPerS?: Summary | null;
+  /** wake-ups/s of the run's busiest pair of measured processes (waker → woken, the scheduler's count), when the results have them */
+  busiestWakePairPerS?: Summary | null;
+  /** that pair, "server → worker" (the most frequent over the runs) */
+  busiestWakePair?: string | null;
 }
 
 export type FigureName = keyof ConditionFigures;

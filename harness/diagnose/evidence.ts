@@ -2,6 +2,7 @@
  * The evidence record the rules read: per-process facts gathered from a RunResult, with null where
  * a source is missing (never 0) and a sentence saying what could not be seen.
  */
+import { pairExchanges } from "../analyze/wakeup-figures.js";
 import type { ProcessResult, Role, RunResult, ServerFigures, TcpConnectionFigures, WorkerPollFigures } from "../analyze/result-types.js";
 
 /** Client-side connections of one process to one peer, grouped. */
@@ -43,6 +44,20 @@ export interface Wakeups {
   kind: "voluntary" | "all";
 }
 
+/** Who woke a process (the scheduler's count, harness/sample/wakeup-source.ts). */
+export interface WakeupEvidence {
+  totalPerS: number;
+  /** wake-ups per second from each other measured process */
+  fromMeasured: Map<string, number>;
+  /** from timers and interrupts, per second and as a share of all */
+  timerPerS: number;
+  timerShare: number;
+  /** from its own threads */
+  ownThreadsPerS: number;
+  /** the busiest source: "udsserver", "its own threads", "timer/interrupt", an unmeasured command name */
+  top: { from: string; perS: number } | null;
+}
+
 export interface ProcessEvidence {
   name: string;
   role: Role;
@@ -54,6 +69,9 @@ export interface ProcessEvidence {
   wire: WireEvidence | null;
   /** why the wire is null */
   wireMissing: string | null;
+  /** who woke it; null when not counted (`wokenByMissing` says why) */
+  wokenBy: WakeupEvidence | null;
+  wokenByMissing: string | null;
   /** the poll loops the server's counters attribute to this process */
   loops: WorkerPollFigures[];
   /** this process is the server whose counters were scraped */
@@ -131,6 +149,41 @@ export function wireEvidence(p: ProcessResult, windowS: number): WireEvidence | 
   };
 }
 
+export function wakeupEvidence(p: ProcessResult): WakeupEvidence | null {
+  const w = p.wakeups;
+  if (!w?.method || w.totalPerS === null) return null;
+  const fromMeasured = new Map<string, number>();
+  let timerPerS = 0;
+  let ownThreadsPerS = 0;
+  const bySource = new Map<string, number>();
+  for (const s of w.by) {
+    if (s.kind === "measured") fromMeasured.set(s.from, (fromMeasured.get(s.from) ?? 0) + s.perS);
+    if (s.kind === "timer/interrupt") timerPerS += s.perS;
+    if (s.kind === "self") ownThreadsPerS += s.perS;
+    const label = s.kind === "self" ? "its own threads" : s.from;
+    bySource.set(label, (bySource.get(label) ?? 0) + s.perS);
+  }
+  const [topFrom, topPerS] = [...bySource.entries()].sort((a, b) => b[1] - a[1])[0] ?? [];
+  return {
+    totalPerS: w.totalPerS,
+    fromMeasured,
+    timerPerS,
+    timerShare: w.totalPerS > 0 ? timerPerS / w.totalPerS : 0,
+    ownThreadsPerS,
+    top: topFrom === undefined ? null : { from: topFrom, perS: topPerS ?? 0 },
+  };
+}
+
+/**
+ * Exchanges per second of `a` with `b` as the scheduler saw them (analyze/wakeup-figures.ts
+ * pairExchanges: at least this many), with the wake-ups each gave the other. Null when either side
+ * was not counted.
+ */
+export function wakeExchanges(a: ProcessEvidence, b: ProcessEvidence): { perS: number; aFromB: number; bFromA: number } | null {
+  if (!a.wokenBy || !b.wokenBy) return null;
+  return { perS: pairExchanges(a.process, b.process) ?? 0, aFromB: a.wokenBy.fromMeasured.get(b.name) ?? 0, bFromA: b.wokenBy.fromMeasured.get(a.name) ?? 0 };
+}
+
 export function wakeupsOf(p: ProcessResult): Wakeups | null {
   if (typeof p.voluntaryWakeupsPerS === "number") return { perS: p.voluntaryWakeupsPerS, kind: "voluntary" };
   if (p.samples.length === 0 || p.wakeupsPerS === null) return null;
@@ -153,6 +206,7 @@ export function gatherEvidence(r: RunResult): RunEvidence {
   const windowS = r.window.measuredS;
   const processes = r.processes.map((p): ProcessEvidence => {
     const wire = wireEvidence(p, windowS);
+    const wokenBy = wakeupEvidence(p);
     return {
       name: p.name,
       role: p.role,
@@ -165,6 +219,8 @@ export function gatherEvidence(r: RunResult): RunEvidence {
         : p.wire
           ? `its TCP connections could not be read (${p.wire.notes[0] ?? "no reason given"})`
           : "its TCP connections were not read (no wire evidence in this result)",
+      wokenBy,
+      wokenByMissing: wokenBy ? null : p.wakeups ? `who woke it could not be counted (${p.wakeups.notes[0] ?? "no reason given"})` : "who woke it was not counted (no wake-up attribution in this result)",
       loops: counters ? loopsOf(p, counters.perLoop, names) : [],
       countersServer: p.name === countersServer,
     };

@@ -45,6 +45,16 @@ export const THRESHOLDS = {
   /** timer or spin loop: at least this many wake-ups per second (voluntary; all context switches when they are not split) with no traffic */
   timerMinWakeupsPerS: 100,
 
+  // --- who wakes whom (the scheduler's count) ---
+  /** a timer loop: at least this share of its wake-ups came from timers and interrupts */
+  wakeTimerMinShare: 0.8,
+  /** the wire and the wake-ups disagree when one pair's exchanges differ by more than this factor ... */
+  wakeDisagreeFactor: 2,
+  /** ... and the larger is at least this many per second */
+  wakeDisagreeMinPerS: 20,
+  /** a subscriber counts as woken for each job when the server woke it at least this many times per job */
+  fanoutMinWakesPerJob: 0.8,
+
   // --- notification fan-out ---
   /** at least this many notifications delivered per enqueued job */
   fanoutMinNotificationsPerJob: 2,

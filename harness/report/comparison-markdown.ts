@@ -158,8 +158,10 @@ export function matrixTable(c: Comparison): string {
   // the wire column only when some result has wire evidence (older results do not)
   const wire = c.conditions.some((k) => k.figures.busiestConnectionRoundTripsPerS);
   const db = hasDatabase(c);
+  // the wake-up column only when some result has wake-up counts
+  const woken = c.conditions.some((k) => k.figures.busiestWakePairPerS);
   return table(
-    ["Condition", "Server CPU", ...(db ? ["Database CPU"] : []), "Worker CPU", "Wake-ups/s", "Polls/s", ...(wire ? ["Round trips/s (busiest connection)"] : []), "Empty polls", "Pickup p50", "Pickup p99", "Requests/day/worker", "Runs"],
+    ["Condition", "Server CPU", ...(db ? ["Database CPU"] : []), "Worker CPU", "Wake-ups/s", "Polls/s", ...(wire ? ["Round trips/s (busiest connection)"] : []), ...(woken ? ["Wake-ups/s (busiest pair)"] : []), "Empty polls", "Pickup p50", "Pickup p99", "Requests/day/worker", "Runs"],
     c.conditions.map((k) => [
       cell(k.label),
       summaryCell(k.figures.serverCpu, fPct),
@@ -168,13 +170,14 @@ export function matrixTable(c: Comparison): string {
       summaryCell(k.figures.wakeupsPerS, fNum),
       summaryCell(k.figures.pollsPerS, fNum),
       ...(wire ? [summaryCell(k.figures.busiestConnectionRoundTripsPerS ?? null, fNum)] : []),
+      ...(woken ? [`${summaryCell(k.figures.busiestWakePairPerS ?? null, fNum)}${k.figures.busiestWakePair ? ` (${cell(k.figures.busiestWakePair)})` : ""}`] : []),
       summaryCell(k.figures.emptyPollShare, fShare),
       histogramCell(k.figures.pickupP50Ms, k.figures.pickupP50BucketMs),
       histogramCell(k.figures.pickupP99Ms, k.figures.pickupP99BucketMs),
       summaryCell(k.figures.requestsPerDayPerWorker, fDay),
       String(k.runs.length),
     ]),
-    ["l", "r", ...(db ? (["r"] as const) : []), "r", "r", "r", ...(wire ? (["r"] as const) : []), "r", "r", "r", "r", "r"],
+    ["l", "r", ...(db ? (["r"] as const) : []), "r", "r", "r", ...(wire ? (["r"] as const) : []), ...(woken ? (["r"] as const) : []), "r", "r", "r", "r", "r"],
   );
 }
 

@@ -8,6 +8,7 @@ import { latencyQuantiles, measuredRoleCpu, num, pct, share, table, wasMeasured 
 import { serverSeriesSections } from "./server-series-markdown.js";
 import { connectionsSection } from "./connections-markdown.js";
 import { prometheusMethodLines, prometheusSections } from "./prometheus-markdown.js";
+import { WAKEUP_COST, wakeupsSection } from "./wakeups-markdown.js";
 
 export interface RunReportExtras {
   /** the verdicts rendered at the top (default: result.verdicts, else diagnosed from the result) */
@@ -75,6 +76,7 @@ export function renderRunMarkdown(r: RunResult, extras: RunReportExtras = {}): s
   }
 
   out.push(...connectionsSection(r));
+  out.push(...wakeupsSection(r));
   out.push(`## CPU every ${r.window.intervalS} s`);
   out.push(intervalTable(r));
   out.push("## CPU over time");
@@ -95,6 +97,7 @@ export function renderRunMarkdown(r: RunResult, extras: RunReportExtras = {}): s
         ["Window", `${r.window.warmupS} s warm-up, then ${r.window.durationS} s measured (${r.window.measuredS} s actual), a reading every ${r.window.sampleS} s`],
         ["Machine", cell(`${r.machine.cores} cores, ${r.machine.cpuModel}, Linux ${r.machine.kernel}, ${nodeLineText(r.machine.node, r.machine.nodeTested, r.machine.nodeTestedLines)}`)],
         ["Tool", cell(`${r.tool.name} ${r.tool.version}, result schema ${r.schemaVersion}`)],
+        ...(r.processes.some((p) => p.wakeups?.method) ? [["Wake-ups", cell(WAKEUP_COST)]] : []),
       ],
     ),
   );

@@ -14,6 +14,7 @@ import { detectCgroups, RunCgroups, type ProcessCgroup } from "../sample/cgroup.
 import { scrapeTimes, WindowDriver } from "./window.js";
 import { makeDirs } from "../util/make-dirs.js";
 import { WireSource } from "../sample/wire-source.js";
+import { WakeupSource } from "../sample/wakeup-source.js";
 import { nowSeconds } from "../sample/tree-snapshot.js";
 import { scrapeAll, tryScrapeAll, type PromSample } from "../sample/prometheus.js";
 import { prepareCluster, type Cluster } from "../supervise/postgres-cluster.js";
@@ -59,6 +60,8 @@ export interface RunOptions {
     end(): void;
     stop(): Promise<void>;
   };
+  /** count who wakes whom (bpftrace; default true where the machine allows it); false for `--wakeups off` */
+  wakeups?: boolean;
 }
 
 export interface RunOutcome {
@@ -108,6 +111,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   });
   const sampler = new Sampler();
   const wire = new WireSource(sampler);
+  const wakeups = new WakeupSource(sampler, opts.wakeups !== false);
   const clk = clockTicksPerSecond();
   const emit = opts.onEvent ?? (() => {});
   let windowStart = Number.NaN;
@@ -178,6 +182,8 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     if (!signal.aborted && (plan.workers.length || plan.load)) emit(`started ${plan.workers.length} worker process(es)${plan.load ? " and the load generator" : ""}`);
     for (const p of supervisor.started) sampler.add(p.spec.name, p.target, treeCgroups.get(p));
 
+    // bpftrace compiles and attaches before the warm-up, so its start-up shifts none of the window's figures
+    if (!signal.aborted) await wakeups.prepare(w.warmupS + w.durationS);
     clock = new WindowDriver(sampler, w, signal);
     windowStart = clock.windowStart;
     if (!signal.aborted) opts.profileWindow?.prepare(supervisor.started.map((p) => ({ name: p.spec.name, pid: p.pid })), windowStart, w.durationS);
@@ -188,6 +194,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
       opts.onTick?.({ phase, secondsLeft: Math.max(0, windowEnd - nowSeconds()), cpuByRole: liveCpu(sampler, supervisor) });
     await clock.run({
       onWindowStart: async () => {
+        await wakeups.start();
         if (metricsUrl) {
           scrapeStartAt = nowSeconds();
           metricsStart = await tryScrapeAll(metricsUrls, problems);
@@ -211,6 +218,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
         if (scraped) scrapes.push({ t: at - windowStart, samples: scraped });
       },
       onWindowEnd: async () => {
+        await wakeups.end();
         if (metricsUrl) {
           scrapeEndAt = nowSeconds();
           metricsEnd = await tryScrapeAll(metricsUrls, problems);
@@ -234,6 +242,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     opts.onTick?.({ phase: "stopping", secondsLeft: 0, cpuByRole: {} });
     await wire.stop();
     await opts.profileWindow?.stop();
+    await wakeups.stop();
     measuredS = clock?.measuredS ?? 0;
     await supervisor.stopAll(opts.stopGraceMs);
     problems.push(...supervisor.logNotes());
@@ -263,6 +272,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     );
   }
   const intervalS = chooseIntervalS(w.durationS, w.sampleS);
+  const wakeFigures = wakeups.figures();
   const processes = supervisor.started.map((p) => {
     const track = sampler.tracks.get(p.spec.name);
     const exitedAt = exitAt.get(p);
@@ -278,7 +288,8 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     if (!track) return { ...meta, members: [], cpuPercent: 0, cpuSeconds: 0, wakeupsPerS: 0, syscallsPerS: 0, readBytesPerS: 0, writeBytesPerS: 0, rssMB: 0, samples: [], intervals: [] };
     const figures = processFigures(track, meta, w.durationS, intervalS, clk, problems);
     const check = pidusageAtEnd.get(p.spec.name);
-    return { ...(check === undefined ? figures : { ...figures, pidusageCpuPercent: Math.round(check * 100) / 100 }), ...wire.figures(p.spec.name) };
+    const woken = wakeFigures?.get(p.spec.name);
+    return { ...(check === undefined ? figures : { ...figures, pidusageCpuPercent: Math.round(check * 100) / 100 }), ...wire.figures(p.spec.name), ...(woken ? { wakeups: woken } : {}) };
   });
   problems.push(...sampler.problems());
   problems.push(...stoppedNotes(sampler.tracks, (key) => `${supervisor.started.find((p) => p.spec.name === key)?.spec.role ?? "process"} "${key}"`));

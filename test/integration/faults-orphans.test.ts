@@ -65,8 +65,9 @@ describe("harness killed with SIGKILL mid-run", () => {
     expect(cleaned.code, cleaned.stdout + cleaned.stderr).toBe(0);
     expect(cleaned.stdout).toMatch(/stopped 3 process group\(s\)/);
     // The run's perf (syscall counts) is not in the record: its workload reads a pipe from the harness,
-    // so it stops by itself when the harness dies, but removing its tracepoints can take a second.
-    for (let i = 0; i < 50 && leftoverProcesses().some((l) => /perf stat/.test(l)); i++) await new Promise((r) => setTimeout(r, 100));
+    // so it stops by itself when the harness dies, but removing its tracepoints can take a second; bpftrace
+    // (wake-ups) ends when the harness's main thread exits, and detaching its probes takes a second or two.
+    for (let i = 0; i < 100 && leftoverProcesses().some((l) => /perf stat|bpftrace/.test(l)); i++) await new Promise((r) => setTimeout(r, 100));
     expect(leftoverProcesses()).toEqual([]);
     expect(readdirSync(join(state, "active"))).toHaveLength(0);
     for (const d of cgroups) expect(existsSync(d), d).toBe(false);

@@ -88,6 +88,21 @@ export function fanoutVerdicts(ctx: RuleContext): Verdict[] {
     msPer = (cpu * 10) / r.notificationsPerS;
     cpuWords = `; the CPU it drives: ${parts.join(" + ")} of one core for ${fmtNum(r.notificationsPerS)} notifications/s, ${fmtNum(msPer, 2)} ms of CPU per notification`;
   } else if (!cpuKnown) missing.push("no CPU samples: the CPU the notifications cost is unknown");
+  // the scheduler's view: how many subscriber processes the server woke for each job
+  const evidence: Verdict["evidence"] = {};
+  let wakeWords = "";
+  const enqueuedPerS = ctx.ev.counters?.enqueuedPerS ?? null;
+  if (server && enqueuedPerS && workers.length && workers.every((w) => w.wokenBy)) {
+    // with replicas, a subscriber is woken by whichever server process it is connected to
+    const servers = relays.filter((p) => p.role === "server");
+    const perJob = workers.map((w) => servers.reduce((n, sv) => n + (w.wokenBy?.fromMeasured.get(sv.name) ?? 0), 0) / enqueuedPerS);
+    const woken = perJob.filter((n) => n >= T.fanoutMinWakesPerJob).length;
+    const total = perJob.reduce((a, b) => a + b, 0);
+    Object.assign(evidence, { processesWokenPerJob: woken, subscriberProcesses: workers.length, serverWakeupsPerJob: round(total, 2) });
+    wakeWords = `; the scheduler saw ${servers.map((sv) => sv.name).join(" and ")} wake ${woken === workers.length ? `every one of the ${workers.length} subscriber processes` : `${woken} of ${workers.length} subscriber processes`} for each job (${fmtNum(total)} wake-ups per job)`;
+  } else if (server && workers.some((w) => !w.wokenBy && w.process.wakeups)) {
+    missing.push(`who woke the subscribers could not be counted (${workers.find((w) => !w.wokenBy)?.wokenByMissing ?? "no reason given"})`);
+  }
   for (const p of [...relays, ...workers]) if (p) {
     ctx.explained.add(p.name);
   }
@@ -95,7 +110,7 @@ export function fanoutVerdicts(ctx: RuleContext): Verdict[] {
     verdict(
       server?.name ?? null,
       "notification-fanout",
-      `notification fan-out${kind}: ${fmtNum(r.perJob)} notifications delivered per job, ${r.wastedWords}${cpuWords}`,
+      `notification fan-out${kind}: ${fmtNum(r.perJob)} notifications delivered per job, ${r.wastedWords}${cpuWords}${wakeWords}`,
       {
         notificationsPerJob: r.perJob,
         queueSubscribersPerJob: r.queueSubscribers,
@@ -104,6 +119,7 @@ export function fanoutVerdicts(ctx: RuleContext): Verdict[] {
         notificationsPerS: r.notificationsPerS,
         cpuPercent: cpuKnown ? round(cpu, 2) : null,
         cpuMsPerNotification: msPer === null ? null : round(msPer, 3),
+        ...evidence,
       },
       missing,
     ),

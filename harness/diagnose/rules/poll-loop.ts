@@ -6,7 +6,7 @@
  */
 import type { Verdict, WorkerPollFigures } from "../../analyze/result-types.js";
 import type { PeerLink, ProcessEvidence } from "../evidence.js";
-import { noCountersSentence } from "../evidence.js";
+import { noCountersSentence, wakeExchanges } from "../evidence.js";
 import { fmtEvery, fmtNum, fmtPct, fmtShare, round } from "../format.js";
 import { THRESHOLDS as T } from "../thresholds.js";
 import { verdict, type RuleContext } from "./context.js";
@@ -134,6 +134,90 @@ function wireVerdict(ctx: RuleContext, p: ProcessEvidence): Verdict | null {
   return verdict(p.name, "periodic-poll", `${p.name}: polls every ${fmtEvery(rate)} (${rt}, ${fmtNum(rate * 86_400, 0)} requests/day) ${where}`.trimEnd(), evidence, missing);
 }
 
+/** The measured peer `p` exchanges most with, as the scheduler saw it (each waking the other). */
+function busiestWakePeer(ctx: RuleContext, p: ProcessEvidence): { peer: ProcessEvidence; perS: number; fromPeer: number; toPeer: number } | null {
+  let best: { peer: ProcessEvidence; perS: number; fromPeer: number; toPeer: number } | null = null;
+  for (const q of ctx.ev.processes) {
+    if (q === p) continue;
+    const x = wakeExchanges(p, q);
+    if (x && (!best || x.perS > best.perS)) best = { peer: q, perS: x.perS, fromPeer: x.aFromB, toPeer: x.bFromA };
+  }
+  return best;
+}
+
+/** "over a unix socket", "over TCP": what the wire says carried the exchanges with `peer` */
+function transportWords(p: ProcessEvidence, peer: string, perS: number): string {
+  const w = p.wire;
+  if (!w) return "";
+  const tcp = w.links.find((l) => l.peer === peer)?.roundTripsPerS ?? w.servedByPeer.get(peer) ?? 0;
+  if (tcp >= 0.5 * perS) return " over TCP";
+  if (w.unixSockets > 0) return " over a unix socket";
+  return " not over TCP (a pipe, a unix socket or shared memory)";
+}
+
+/**
+ * A poll loop the wire cannot see (a unix socket, a pipe, a futex): the scheduler saw `p` and a
+ * measured peer wake each other; the exchanges are the smaller of the two counts. A server is not
+ * accused of polling its clients.
+ */
+function wakeVerdict(ctx: RuleContext, p: ProcessEvidence): Verdict | null {
+  if (p.role === "server") return null;
+  const b = busiestWakePeer(ctx, p);
+  if (!b || b.perS < T.pollMinRoundTripsPerS || b.peer.role === "load") return null;
+  // of a pair, the side that waits for answers is the poller: the peer, woken less by it, is serving
+  if (b.peer.role !== "server" && b.toPeer > b.fromPeer) return null;
+  const rate = b.perS;
+  const with_ = `with ${b.peer.name}${transportWords(p, b.peer.name, rate)}`;
+  const cpu = p.cpuPercent === null ? "" : `, ${fmtPct(p.cpuPercent)} of a core`;
+  const seen = `${b.peer.name} woke it ${fmtNum(b.fromPeer)}/s, it woke ${b.peer.name} ${fmtNum(b.toPeer)}/s`;
+  const evidence: Verdict["evidence"] = {
+    wakeExchangesPerS: round(rate, 1),
+    peer: b.peer.name,
+    wakeupsFromPeerPerS: round(b.fromPeer, 1),
+    wakeupsOfPeerPerS: round(b.toPeer, 1),
+    meanGapMs: round(1000 / rate, 3),
+    requestsPerDay: Math.round(rate * 86_400),
+    cpuPercent: p.cpuPercent,
+  };
+  const missing = [noCountersSentenceFor(ctx)];
+  if (!p.wire) missing.push(`${p.name}: ${p.wireMissing ?? "its traffic could not be seen"}: the transport is unknown`);
+  const ex = `${fmtNum(rate)} exchanges/s`;
+  if (rate >= T.wireTightMinRoundTripsPerS) {
+    ctx.explained.add(p.name);
+    return verdict(p.name, "tight-poll-loop", `${p.name}: tight poll loop ${with_}: ${ex} (${seen})${cpu}`, evidence, missing);
+  }
+  if (rate >= T.tooOftenMinRoundTripsPerS) {
+    ctx.explained.add(p.name);
+    return verdict(p.name, "polls-too-often", `${p.name}: polls too often ${with_}: every ${fmtEvery(rate)} (${ex}, ${seen}${cpu}): a gap this short is still a busy poll`, evidence, missing);
+  }
+  return verdict(p.name, "periodic-poll", `${p.name}: polls ${with_} every ${fmtEvery(rate)} (${ex}, ${fmtNum(rate * 86_400, 0)} requests/day; ${seen})`, evidence, missing);
+}
+
+/**
+ * The wire's round trips with a measured peer against the scheduler's exchanges with it: the same
+ * figure when both count request/response pairs. Adds the count to the evidence, and a sentence to
+ * the text when they disagree.
+ */
+function crossCheckWire(ctx: RuleContext, p: ProcessEvidence, v: Verdict): Verdict {
+  const peerName = p.wire?.links[0]?.peer;
+  const peer = ctx.ev.processes.find((q) => q.name === peerName);
+  const rt = typeof v.evidence.roundTripsPerS === "number" ? v.evidence.roundTripsPerS : null;
+  if (!peer || rt === null) return v;
+  const x = wakeExchanges(p, peer);
+  if (!x) {
+    if (!p.wokenBy) return v;
+    return { ...v, missing: [...v.missing, `${peer.name}: ${peer.wokenByMissing ?? "who woke it was not counted"}: the wire's count could not be checked against the scheduler's`] };
+  }
+  const evidence = { ...v.evidence, wakeExchangesPerS: round(x.perS, 1) };
+  const hi = Math.max(rt, x.perS);
+  const lo = Math.min(rt, x.perS);
+  if (hi >= T.wakeDisagreeMinPerS && lo * T.wakeDisagreeFactor < hi) {
+    const text = `${v.text}; the wire and the scheduler disagree: ${fmtNum(rt)} round trips/s on TCP, but ${fmtNum(x.perS)} wake-up exchanges/s with ${peer.name} (${peer.name} woke it ${fmtNum(x.aFromB)}/s, it woke ${peer.name} ${fmtNum(x.bFromA)}/s)`;
+    return { ...v, text, evidence: { ...evidence, wireAndWakeupsAgree: "no" } };
+  }
+  return { ...v, evidence: { ...evidence, wireAndWakeupsAgree: "yes" } };
+}
+
 function noCountersSentenceFor(ctx: RuleContext): string {
   if (ctx.ev.counters) return "the server's poll counters have no loop labelled with this process's name: whether its answers were empty is unknown";
   return noCountersSentence(ctx.ev.result);
@@ -144,7 +228,10 @@ export function pollLoopVerdicts(ctx: RuleContext): Verdict[] {
   for (const p of ctx.ev.processes) {
     if (p.role === "load" || p.role === "database" || ctx.named.has(p.name)) continue; // the database answers queries; it never polls
     if (p.role === "server" && p.loops.length === 0 && queriesTheDatabaseOnly(ctx, p)) continue; // the workers' polls passed on, not a loop of its own
-    const found = p.loops.length ? p.loops.map((l) => loopVerdict(ctx, p, l)).filter((v): v is Verdict => v !== null) : [wireVerdict(ctx, p)].filter((v): v is Verdict => v !== null);
+    let found = p.loops.length ? p.loops.map((l) => loopVerdict(ctx, p, l)).filter((v): v is Verdict => v !== null) : [wireVerdict(ctx, p)].filter((v): v is Verdict => v !== null);
+    found = found.map((v) => crossCheckWire(ctx, p, v));
+    // nothing on TCP: the scheduler may still see a poll loop over a unix socket, a pipe or a futex
+    if (found.length === 0 && !p.loops.length) found = [wakeVerdict(ctx, p)].filter((v): v is Verdict => v !== null);
     if (found.length) ctx.named.add(p.name);
     out.push(...found);
   }

@@ -5,12 +5,13 @@
  */
 import type { Verdict } from "../../analyze/result-types.js";
 import type { ProcessEvidence } from "../evidence.js";
+import { pairExchanges } from "../../analyze/wakeup-figures.js";
 import { fmtNum, fmtPct, fmtShare, round } from "../format.js";
 import { THRESHOLDS as T } from "../thresholds.js";
 import { verdict, type RuleContext } from "./context.js";
 
 /** who drives the server: requests per second by client, the busiest first */
-function drivers(ctx: RuleContext, p: ProcessEvidence): { byClient: [string, number][]; total: number; unit: string; source: string } | null {
+function driversSeen(ctx: RuleContext, p: ProcessEvidence): { byClient: [string, number][]; total: number; unit: string; source: string } | null {
   if (p.wire && p.wire.servedRoundTripsPerS > 0) {
     const byClient = [...p.wire.servedByPeer.entries()].sort((a, b) => b[1] - a[1]);
     const seen = byClient.reduce((a, [, n]) => a + n, 0);
@@ -42,6 +43,31 @@ function drivers(ctx: RuleContext, p: ProcessEvidence): { byClient: [string, num
   return null;
 }
 
+/** who drives the server as the scheduler saw it: the exchanges with each measured client that woke it */
+function wakeDrivers(ctx: RuleContext, p: ProcessEvidence): { byClient: [string, number][]; total: number; unit: string; source: string } | null {
+  if (p.wokenBy && p.wokenBy.fromMeasured.size > 0) {
+    // a busy server is seldom asleep when a request comes: the answers its clients waited for count too
+    const byClient = [...p.wokenBy.fromMeasured.entries()]
+      .map(([c, n]): [string, number] => {
+        const client = ctx.ev.processes.find((x) => x.name === c);
+        return [c, client ? Math.max(n, pairExchanges(p.process, client.process) ?? 0) : n];
+      })
+      .filter(([, n]) => n > 0)
+      .sort((a, b) => b[1] - a[1]);
+    const total = byClient.reduce((a, [, n]) => a + n, 0);
+    if (total > 0) return { byClient, total, unit: "requests/s", source: "wake-ups" };
+  }
+  return null;
+}
+
+/** who drives the server: from the wire or its poll counters, or the wake-ups when they show more requests (a unix socket the wire cannot see) */
+function drivers(ctx: RuleContext, p: ProcessEvidence): { byClient: [string, number][]; total: number; unit: string; source: string } | null {
+  const seen = driversSeen(ctx, p);
+  const woken = wakeDrivers(ctx, p);
+  if (woken && (!seen || (seen.source !== "poll counters" && woken.total > 2 * seen.total))) return woken;
+  return seen;
+}
+
 export function serverLoadVerdicts(ctx: RuleContext): Verdict[] {
   const out: Verdict[] = [];
   for (const p of ctx.ev.processes) {
@@ -61,6 +87,7 @@ export function serverLoadVerdicts(ctx: RuleContext): Verdict[] {
             .map(([who, n]) => `${who} ${fmtShare(n / d.total)}`)
             .join(", ")} of its ${fmtNum(d.total)} ${d.unit})`;
     const missing: string[] = [];
+    if (d.source === "wake-ups") missing.push(`${p.name}: no TCP traffic and no poll counters: its requests per client are counted from the wake-ups between them (at least this many)`);
     if (d.source === "poll counters") missing.push(`${p.name}: ${p.wireMissing ?? "its TCP connections were not read"}: requests other than polls are not counted`);
     ctx.explained.add(p.name);
     ctx.named.add(p.name);

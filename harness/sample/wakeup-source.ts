@@ -1,0 +1,307 @@
+/**
+ * The scheduler source of a run or an attach: who wakes whom over the window, counted in the kernel
+ * by bpftrace on sched:sched_waking (wakeup-program.ts). It sees what the wire cannot: unix sockets,
+ * pipes, futexes between threads, timers.
+ *
+ * `harness run` and `harness attach` call prepare() before the warm-up (bpftrace takes ~0.7 s and
+ * some CPU to compile and attach: done before the window, it shifts none of its figures), start() at
+ * the window's first reading and end() at its last (each makes bpftrace print its maps: SIGUSR1;
+ * the window's counts are the difference), stop() in their finally, and figures() per process.
+ *
+ * bpftrace is our own child in its own process group and never outlives the harness: its program
+ * exits when the harness's main thread exits (sched_process_exit, SIGKILL included), and its
+ * workload (`-c`) is `timeout --foreground <bound> cat` reading a pipe from the harness, which ends
+ * when the harness does (the kernel closes the pipe) or at the bound. The measured processes are
+ * never signalled.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
+import type { Sampler } from "./sampler.js";
+import { readStat } from "./proc.js";
+import { nowSeconds } from "./tree-snapshot.js";
+import { contextEvents, diffSnapshots, parsePrintout, splitPrintouts, wakeupProgram, type WakeSnapshot } from "./wakeup-program.js";
+import { uncountedWakeups, wakeupFigures, type ResolvedWake } from "../analyze/wakeup-figures.js";
+import type { WakeupFigures } from "../analyze/result-types.js";
+
+export const WAKEUP_METHOD = "bpftrace on sched:sched_waking, counted in the kernel";
+
+const TRACEFS = ["/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events"];
+
+/** bpftrace seconds beyond the window before it ends by itself */
+const MARGIN_S = 60;
+/** the wakee threads of a whole machine over a window: bpftrace's default (4096 keys) can fill */
+const MAP_KEYS = 131_072;
+
+function tracefsHas(): (event: string) => boolean {
+  for (const dir of TRACEFS) if (existsSync(`${dir}/sched/sched_waking`)) return (e) => existsSync(`${dir}/${e}`);
+  // tracefs not readable here: assume the common events, not the x86-only ones
+  return (e) => !e.startsWith("irq_vectors/");
+}
+
+/** Why wake-ups cannot be counted on this machine, or null when they may be. */
+export function wakeupsUnavailable(): string | null {
+  if (!(process.env.PATH ?? "").split(":").some((d) => d && existsSync(`${d}/bpftrace`))) return "bpftrace not installed (apt-get install bpftrace): wake-ups by waker were not counted";
+  let caps = 0n;
+  try {
+    const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync("/proc/self/status", "utf8"));
+    caps = m ? BigInt(`0x${m[1]}`) : 0n;
+  } catch {
+    // unknown: let bpftrace say
+    return null;
+  }
+  const has = (bit: number): boolean => (caps & (1n << BigInt(bit))) !== 0n;
+  // CAP_SYS_ADMIN (21), or CAP_PERFMON (38) and CAP_BPF (39)
+  if (!has(21) && !(has(38) && has(39))) return "needs root or CAP_BPF and CAP_PERFMON: wake-ups by waker were not counted";
+  return null;
+}
+
+/** The bpftrace line that says what went wrong (the RLIMIT_MEMLOCK warning is not a failure on kernels ≥ 5.11). */
+function firstError(stderr: string): string | undefined {
+  return stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .find((l) => l && !/RLIMIT_MEMLOCK/.test(l) && !/^Attaching \d+ probes/.test(l) && !/^(timeout|cat): /.test(l));
+}
+
+export class WakeupSource {
+  private child?: ChildProcess;
+  private stdout = "";
+  private stderr = "";
+  private failure?: string;
+  private exited?: Promise<void>;
+  private startSnap?: WakeSnapshot;
+  private endSnap?: WakeSnapshot;
+  private startAt = Number.NaN;
+  private endAt = Number.NaN;
+  /** tid → tgid, read at the end while the threads live */
+  private readonly tgidOf = new Map<number, number>();
+  private events: string[] = [];
+  private readonly onExit = (): void => this.killNow();
+
+  /** enabled: false for `--wakeups off` */
+  constructor(
+    private readonly sampler: Sampler,
+    private readonly enabled = true,
+  ) {}
+
+  /** The bpftrace process id while it runs (for benches). */
+  get attributorPid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Start bpftrace and wait until its probes are attached (call before the warm-up); boundS: how long it may run at most. */
+  async prepare(boundS: number): Promise<void> {
+    if (!this.enabled) {
+      this.failure = "wake-ups by waker were not counted (--wakeups off)";
+      return;
+    }
+    const why = wakeupsUnavailable();
+    if (why) {
+      this.failure = why;
+      return;
+    }
+    const has = tracefsHas();
+    this.events = contextEvents(has);
+    const program = wakeupProgram(has, process.pid);
+    let child: ChildProcess;
+    try {
+      // bpftrace wants absolute paths for its workload (a /bin → /usr/bin link makes `timeout` ambiguous)
+      const workload = `${onPath("timeout") ?? "timeout"} --foreground ${Math.ceil(boundS + MARGIN_S)} ${onPath("cat") ?? "cat"}`;
+      child = spawn("bpftrace", ["-B", "none", "-c", workload, "-e", program], {
+        detached: true,
+        // stdin stays open (never ended): its close is the workload's cue that the harness is gone
+        stdio: ["pipe", "pipe", "pipe"],
+        env: { ...process.env, BPFTRACE_MAP_KEYS_MAX: String(MAP_KEYS) },
+      });
+    } catch (err) {
+      this.failure = `bpftrace could not be started: ${(err as Error).message}`;
+      return;
+    }
+    this.child = child;
+    process.once("exit", this.onExit);
+    this.exited = new Promise((resolve) => child.once("close", () => resolve()));
+    child.stdout?.on("data", (c: Buffer) => (this.stdout += c.toString()));
+    child.stderr?.on("data", (c: Buffer) => (this.stderr += c.toString()));
+    const ready = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), 20_000);
+      timer.unref();
+      const check = (): void => {
+        if (this.stdout.includes("ready\n")) {
+          clearTimeout(timer);
+          resolve(true);
+        }
+      };
+      child.stdout?.on("data", check);
+      child.once("error", (err) => {
+        const code = (err as NodeJS.ErrnoException).code;
+        this.failure = code === "ENOENT" ? "bpftrace not installed (apt-get install bpftrace): wake-ups by waker were not counted" : `bpftrace could not be started: ${err.message}`;
+        clearTimeout(timer);
+        resolve(false);
+      });
+      child.once("close", () => {
+        clearTimeout(timer);
+        resolve(false);
+      });
+    });
+    if (!ready) {
+      const line = firstError(this.stderr) ?? "no output within 20 s";
+      const refused = /not permitted|permission denied|failed to load|error loading|bpf\(|verifier|attach/i.test(line);
+      this.failure ??= `${refused ? "the kernel refused BPF" : "bpftrace failed"} (bpftrace: ${line}): wake-ups by waker were not counted`;
+      await this.stop();
+    }
+  }
+
+  /** At the window's first reading: the counts so far, to subtract. */
+  async start(): Promise<void> {
+    if (this.failure || !this.child) return;
+    this.startAt = nowSeconds();
+    this.startSnap = await this.printout(1);
+    if (!this.startSnap) this.failure ??= `bpftrace did not print its counts at the window's start${firstError(this.stderr) ? ` (${firstError(this.stderr)})` : ""}`;
+  }
+
+  /** At the window's last reading: the counts, then the processes of the threads woken (while they live). */
+  async end(): Promise<void> {
+    if (this.failure || !this.child || !this.startSnap) return;
+    this.endAt = nowSeconds();
+    this.endSnap = await this.printout(2);
+    if (!this.endSnap) {
+      this.failure ??= "bpftrace did not print its counts at the window's end";
+      return;
+    }
+    for (const w of this.endSnap.wakes) {
+      if (this.tgidOf.has(w.wakeeTid) || this.endSnap.exitedTgid.has(w.wakeeTid)) continue;
+      const tgid = readTgid(w.wakeeTid);
+      if (tgid !== undefined) this.tgidOf.set(w.wakeeTid, tgid);
+    }
+  }
+
+  /** Stop bpftrace if it runs (call in finally). Never leaves it running. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      signalGroup(child.pid, "SIGINT");
+      const done = await Promise.race([this.exited?.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3000).unref())]);
+      if (!done) {
+        signalGroup(child.pid, "SIGKILL");
+        await this.exited;
+      }
+    }
+    process.removeListener("exit", this.onExit);
+  }
+
+  /** Synchronous last resort for an exiting harness. */
+  killNow(): void {
+    const child = this.child;
+    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) signalGroup(child.pid, "SIGKILL");
+  }
+
+  /** Every measured process's wake-ups; absent (undefined) when the window never started. */
+  figures(): Map<string, WakeupFigures> | undefined {
+    const keys = [...this.sampler.tracks.keys()];
+    if (this.failure) return new Map(keys.map((k) => [k, uncountedWakeups(this.failure as string)]));
+    if (!this.startSnap) return undefined;
+    if (!this.endSnap) return new Map(keys.map((k) => [k, uncountedWakeups("the window ended before its last reading: wake-ups were counted at its start only")]));
+    const resolve = this.resolver(this.endSnap);
+    const wakes: ResolvedWake[] = [];
+    let unresolved = 0;
+    const coveredS = Math.max(0, this.endAt - this.startAt);
+    for (const w of diffSnapshots(this.startSnap, this.endSnap)) {
+      const tgid = this.endSnap.exitedTgid.get(w.wakeeTid) ?? this.tgidOf.get(w.wakeeTid);
+      if (tgid === undefined) {
+        unresolved += w.count;
+        continue;
+      }
+      const wakeeKey = resolve(tgid);
+      if (wakeeKey === null) continue;
+      wakes.push({ wakerTgid: w.wakerTgid, wakerComm: w.wakerComm, wakerKey: w.wakerTgid > 0 ? resolve(w.wakerTgid) : null, wakeeKey, ctx: w.ctx, via: w.via, count: w.count });
+    }
+    const notes: string[] = [];
+    if (unresolved > 0 && coveredS > 0) notes.push(`${Math.round(unresolved / coveredS)} wake-ups/s (machine-wide) went to threads whose process could not be found: if some were a measured process's, they are missing`);
+    const method = `${WAKEUP_METHOD}; interrupt context from ${this.events.join(", ") || "no context tracepoint (every waker is the running task)"}`;
+    return wakeupFigures(keys, { wakes, coveredS, attributorPid: this.child?.pid ?? -1, harnessPid: process.pid, method, notes });
+  }
+
+  /** tgid → the measured process whose tree holds it (members seen in the readings, else an ancestor that is one), or null. */
+  private resolver(snap: WakeSnapshot): (tgid: number) => string | null {
+    const memberOf = new Map<number, string>();
+    for (const [key, track] of this.sampler.tracks) {
+      memberOf.set(track.target.pid, key);
+      for (const r of track.readings) for (const m of r.snap.members) if (!memberOf.has(m.pid)) memberOf.set(m.pid, key);
+    }
+    const mine = new Set([process.pid, this.child?.pid ?? -1]);
+    const cache = new Map<number, string | null>();
+    return (tgid) => {
+      if (mine.has(tgid)) return null;
+      const cached = cache.get(tgid);
+      if (cached !== undefined) return cached;
+      const path: number[] = [];
+      let found: string | null = null;
+      for (let p: number | undefined = tgid, depth = 0; p !== undefined && p > 1 && depth < 16; depth++) {
+        if (mine.has(p)) break;
+        const c = cache.get(p);
+        if (c !== undefined) {
+          found = c;
+          break;
+        }
+        path.push(p);
+        const k = memberOf.get(p);
+        if (k !== undefined) {
+          found = k;
+          break;
+        }
+        p = readStat(p)?.ppid ?? snap.exitedParent.get(p);
+      }
+      for (const p of path) cache.set(p, found);
+      return found;
+    };
+  }
+
+  /** Ask for printout number `n` (SIGUSR1) and wait for it (5 s at most). */
+  private async printout(n: number): Promise<WakeSnapshot | undefined> {
+    const child = this.child;
+    if (child?.pid === undefined || child.exitCode !== null) return undefined;
+    try {
+      process.kill(child.pid, "SIGUSR1");
+    } catch {
+      return undefined;
+    }
+    const deadline = nowSeconds() + 5;
+    while (nowSeconds() < deadline) {
+      const blocks = splitPrintouts(this.stdout);
+      if (blocks.length >= n) return parsePrintout(blocks[n - 1] as string);
+      if (child.exitCode !== null) return undefined;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return undefined;
+  }
+}
+
+/** The first `name` on the PATH, resolved to its real file. */
+function onPath(name: string): string | undefined {
+  for (const d of (process.env.PATH ?? "").split(":")) {
+    if (!d || !existsSync(`${d}/${name}`)) continue;
+    try {
+      return realpathSync(`${d}/${name}`);
+    } catch {
+      return `${d}/${name}`;
+    }
+  }
+  return undefined;
+}
+
+function readTgid(tid: number): number | undefined {
+  try {
+    const m = /^Tgid:\s*(\d+)$/m.exec(readFileSync(`/proc/${tid}/status`, "utf8"));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function signalGroup(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, sig);
+  } catch {
+    // already gone
+  }
+}
