@@ -360,6 +360,11 @@ export interface RunResult {
      */
     scrapeStartS?: number;
     scrapeEndS?: number;
+    /**
+     * wall-clock time of the window's start reading (ISO); startedAt + warmupS is only nominal, since
+     * the harness's own preparations (bpftrace compiling, a database starting) come before the warm-up
+     */
+    startedAt?: string;
   };
   profiled: false | string;
   processes: ProcessResult[];

@@ -17,7 +17,7 @@ import { emptyServerFigures, metricNames, serverFigures, type MetricNames } from
 import { describeMachine } from "../analyze/machine.js";
 import { stoppedNotes } from "../analyze/stopped.js";
 import { SCHEMA_VERSION, type Role, type RunResult } from "../analyze/result-types.js";
-import { scrapeTimes, WindowDriver } from "../run/window.js";
+import { scrapeTimes, wallClockOf, WindowDriver } from "../run/window.js";
 import { toolVersion } from "../util/version.js";
 import { diagnose } from "../diagnose/diagnose.js";
 import type { TickView } from "../run/execute-run.js";
@@ -86,21 +86,22 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
   try {
     await clock.run({
       onWindowStart: async () => {
-        await wakeups.start();
         if (opts.metricsUrl) {
           scrapeStartAt = nowSeconds();
           metricsStart = await tryScrape(opts.metricsUrl, problems);
         }
         // after the figures above, so the wire's own time (perf attaching, ss) shifts none of them
         await wire.start(opts.durationS);
+        // last: bpftrace's printout can take a while on a loaded machine, and its counts keep their own times
+        await wakeups.start();
       },
       onWindowEnd: async () => {
-        await wakeups.end();
         if (opts.metricsUrl) {
           scrapeEndAt = nowSeconds();
           metricsEnd = await tryScrape(opts.metricsUrl, problems);
         }
         await wire.end();
+        await wakeups.end();
       },
       afterReading: (phase) => {
         noteGone();
@@ -160,7 +161,7 @@ export async function attachRun(opts: AttachOptions): Promise<{ result: RunResul
     command: opts.command,
     startedAt,
     machine: describeMachine(),
-    window: { warmupS: opts.warmupS, durationS: opts.durationS, sampleS: opts.sampleS, measuredS: Math.round(measuredS * 1000) / 1000, intervalS, ...scrapeTimes(scrapeStartAt, scrapeEndAt, windowStart) },
+    window: { warmupS: opts.warmupS, durationS: opts.durationS, sampleS: opts.sampleS, measuredS: Math.round(measuredS * 1000) / 1000, intervalS, ...scrapeTimes(scrapeStartAt, scrapeEndAt, windowStart), ...wallClockOf(windowStart) },
     profiled: false,
     processes,
     roles: summariseRoles(processes),

@@ -11,7 +11,7 @@ import { liveRunUsing, openRunRecord } from "../supervise/run-record.js";
 import { markRunInProgress } from "../report/in-progress.js";
 import { Sampler } from "../sample/sampler.js";
 import { detectCgroups, RunCgroups, type ProcessCgroup } from "../sample/cgroup.js";
-import { scrapeTimes, WindowDriver } from "./window.js";
+import { scrapeTimes, wallClockOf, WindowDriver } from "./window.js";
 import { makeDirs } from "../util/make-dirs.js";
 import { WireSource } from "../sample/wire-source.js";
 import { WakeupSource } from "../sample/wakeup-source.js";
@@ -194,7 +194,6 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
       opts.onTick?.({ phase, secondsLeft: Math.max(0, windowEnd - nowSeconds()), cpuByRole: liveCpu(sampler, supervisor) });
     await clock.run({
       onWindowStart: async () => {
-        await wakeups.start();
         if (metricsUrl) {
           scrapeStartAt = nowSeconds();
           metricsStart = await tryScrapeAll(metricsUrls, problems);
@@ -204,6 +203,8 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
         await sampler.pidusageMark(w.durationS);
         // after the figures above, so the wire's own time (perf attaching, ss) shifts none of them
         await wire.start(w.durationS);
+        // last: bpftrace's printout can take a while on a loaded machine, and its counts keep their own times
+        await wakeups.start();
         await opts.profileWindow?.start();
       },
       onSample: async (p) => {
@@ -218,7 +219,6 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
         if (scraped) scrapes.push({ t: at - windowStart, samples: scraped });
       },
       onWindowEnd: async () => {
-        await wakeups.end();
         if (metricsUrl) {
           scrapeEndAt = nowSeconds();
           metricsEnd = await tryScrapeAll(metricsUrls, problems);
@@ -227,6 +227,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
         opts.profileWindow?.end();
         pidusageAtEnd = await sampler.pidusageMark(w.durationS);
         await wire.end();
+        await wakeups.end();
       },
       afterReading: live,
     });
@@ -314,7 +315,7 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
     command: opts.command,
     startedAt,
     machine: describeMachine(),
-    window: { warmupS: w.warmupS, durationS: w.durationS, sampleS: w.sampleS, measuredS: Math.round(measuredS * 1000) / 1000, intervalS, ...scrapeTimes(scrapeStartAt, scrapeEndAt, windowStart) },
+    window: { warmupS: w.warmupS, durationS: w.durationS, sampleS: w.sampleS, measuredS: Math.round(measuredS * 1000) / 1000, intervalS, ...scrapeTimes(scrapeStartAt, scrapeEndAt, windowStart), ...wallClockOf(windowStart) },
     profiled: opts.profiled ?? false,
     processes,
     roles: summariseRoles(processes),

@@ -97,6 +97,12 @@ export class WindowDriver {
 }
 
 /** The start and end scrape times, seconds since the window start, when both were taken. */
+/** The wall-clock (ISO) time of a moment on the monotonic clock of nowSeconds(); undefined before the window started. */
+export function wallClockOf(at: number): { startedAt?: string } {
+  if (!Number.isFinite(at)) return {};
+  return { startedAt: new Date(Date.now() - (nowSeconds() - at) * 1000).toISOString() };
+}
+
 export function scrapeTimes(startAt: number, endAt: number, windowStart: number): { scrapeStartS?: number; scrapeEndS?: number } {
   if (!Number.isFinite(startAt) || !Number.isFinite(endAt)) return {};
   return { scrapeStartS: Math.round((startAt - windowStart) * 1000) / 1000, scrapeEndS: Math.round((endAt - windowStart) * 1000) / 1000 };

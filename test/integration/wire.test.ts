@@ -41,7 +41,8 @@ const proc = (r: RunResult, name: string): ProcessResult => r.processes.find((p)
 
 /** The window of a result in epoch seconds (startedAt is taken just before the warm-up starts). */
 function windowOf(r: RunResult): [number, number] {
-  const from = Date.parse(r.startedAt) / 1000 + r.window.warmupS;
+  // the window's own start reading: startedAt + warmupS is nominal (bpftrace compiling comes first)
+  const from = Date.parse(r.window.startedAt ?? r.startedAt) / 1000 + (r.window.startedAt ? 0 : r.window.warmupS);
   return [from, from + r.window.measuredS];
 }
 
