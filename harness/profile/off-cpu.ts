@@ -12,6 +12,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { clockTicksPerSecond } from "../sample/proc.js";
+import { boundWorkload } from "../util/bound-workload.js";
 import { readOffCpu, type OffCpuReading } from "./off-cpu-read.js";
 import { PROC_WAIT_METHOD, ProcWaitSampler } from "./off-cpu-proc.js";
 
@@ -147,7 +148,8 @@ export class OffCpuTracer {
     const script = offCpuScript(pids, readInitial(pids), maxS, fromS * 1e9, toS * 1e9);
     let child: ChildProcess;
     try {
-      child = spawn("bpftrace", ["-e", script], { detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, BPFTRACE_MAP_KEYS_MAX: "65536" } });
+      // its workload ends with the harness (SIGKILL included); the script's own interval ends it at maxS
+      child = spawn("bpftrace", ["-c", boundWorkload(maxS + 30), "-e", script], { detached: true, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, BPFTRACE_MAP_KEYS_MAX: "65536" } });
     } catch (err) {
       this.failure = `bpftrace could not be started: ${(err as Error).message}`;
       return;

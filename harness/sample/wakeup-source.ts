@@ -15,9 +15,10 @@
  * never signalled.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import type { Sampler } from "./sampler.js";
 import { readStat } from "./proc.js";
+import { boundWorkload } from "../util/bound-workload.js";
 import { nowSeconds } from "./tree-snapshot.js";
 import { contextEvents, diffSnapshots, parsePrintout, splitPrintouts, wakeupProgram, type WakeSnapshot } from "./wakeup-program.js";
 import { uncountedWakeups, wakeupFigures, type ResolvedWake } from "../analyze/wakeup-figures.js";
@@ -106,7 +107,7 @@ export class WakeupSource {
     let child: ChildProcess;
     try {
       // bpftrace wants absolute paths for its workload (a /bin → /usr/bin link makes `timeout` ambiguous)
-      const workload = `${onPath("timeout") ?? "timeout"} --foreground ${Math.ceil(boundS + MARGIN_S)} ${onPath("cat") ?? "cat"}`;
+      const workload = boundWorkload(boundS + MARGIN_S);
       child = spawn("bpftrace", ["-B", "none", "-c", workload, "-e", program], {
         detached: true,
         // stdin stays open (never ended): its close is the workload's cue that the harness is gone
@@ -274,19 +275,6 @@ export class WakeupSource {
     }
     return undefined;
   }
-}
-
-/** The first `name` on the PATH, resolved to its real file. */
-function onPath(name: string): string | undefined {
-  for (const d of (process.env.PATH ?? "").split(":")) {
-    if (!d || !existsSync(`${d}/${name}`)) continue;
-    try {
-      return realpathSync(`${d}/${name}`);
-    } catch {
-      return `${d}/${name}`;
-    }
-  }
-  return undefined;
 }
 
 function readTgid(tid: number): number | undefined {

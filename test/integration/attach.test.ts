@@ -2,32 +2,18 @@
  * `harness attach`: measures processes the harness did not start, and never stops them.
  * Ratios with wide margins, never absolute CPU: the machine is shared and noisy.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RunResult } from "../../harness/analyze/result-types.js";
 import { clockTicksPerSecond } from "../../harness/sample/proc.js";
 import { ROOT, runHarness, tempDir } from "../helpers/cli.js";
 import { alive } from "../helpers/groups.js";
+import { trackChildren, waitFor } from "../helpers/children.js";
 
-const started: ChildProcess[] = [];
-
-function startNode(code: string): ChildProcess {
-  const child = spawn(process.execPath, ["-e", code], { stdio: "ignore" });
-  started.push(child);
-  return child;
-}
-
-afterEach(async () => {
-  for (const c of started.splice(0)) {
-    if (c.exitCode === null && c.signalCode === null) {
-      const gone = new Promise((r) => c.once("exit", r));
-      c.kill("SIGKILL");
-      await gone;
-    }
-  }
-});
+const start = trackChildren();
+const startNode = (code: string): ChildProcess => start(process.execPath, ["-e", code]);
 
 function load(dir: string): RunResult {
   return JSON.parse(readFileSync(join(dir, "result.json"), "utf8")) as RunResult;
@@ -82,19 +68,9 @@ describe("harness attach", () => {
 
   it("scrapes a Python server's own counters through --metrics and --metrics-map", async () => {
     const examples = join(ROOT, "scenarios", "examples");
-    const server = spawn("python3", ["-m", "python_server", "--port", "0"], { cwd: examples, stdio: ["ignore", "pipe", "ignore"] });
-    started.push(server);
-    const url = await new Promise<string>((resolve, reject) => {
-      let text = "";
-      server.stdout!.on("data", (c: Buffer) => {
-        text += c.toString();
-        const m = /listening on (http:\S+)/.exec(text);
-        if (m) resolve(m[1] as string);
-      });
-      server.once("exit", () => reject(new Error(`python_server exited: ${text}`)));
-    });
-    const worker = spawn("python3", ["-m", "python_worker", "--server", url, "--name", "w1", "--strategy", "backoff:20"], { cwd: examples, stdio: "ignore" });
-    started.push(worker);
+    const server = start("python3", ["-m", "python_server", "--port", "0"], { cwd: examples, read: true });
+    const url = (await waitFor(server, /listening on (http:\S+)/))[1] as string;
+    const worker = start("python3", ["-m", "python_worker", "--server", url, "--name", "w1", "--strategy", "backoff:20"], { cwd: examples });
     const out = tempDir();
     const r = await runHarness([
       "attach", "--pid", String(server.pid), "--role", `${server.pid}=server`, "--name", `${server.pid}=api`, "--pid", String(worker.pid), "--name", `${worker.pid}=w1`,

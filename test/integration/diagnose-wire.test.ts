@@ -6,45 +6,19 @@
  * accuse the quiet ones. Needs the wire sampler (harness/sample/wire.ts); until it is in the tree
  * these tests say so and skip.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RunResult, Verdict } from "../../harness/analyze/result-types.js";
 import { ROOT, runHarness, tempDir } from "../helpers/cli.js";
+import { trackChildren, waitFor } from "../helpers/children.js";
 
 const WIRE = existsSync(join(ROOT, "harness", "sample", "wire.ts"));
 if (!WIRE) console.warn("diagnose-wire: skipped: the wire sampler (harness/sample/wire.ts) is not in this tree yet");
 
-const started: ChildProcess[] = [];
-afterEach(async () => {
-  for (const c of started.splice(0)) {
-    if (c.exitCode === null && c.signalCode === null) {
-      const gone = new Promise((r) => c.once("exit", r));
-      c.kill("SIGKILL");
-      await gone;
-    }
-  }
-});
+const start = trackChildren();
 
-/** `read`: pipe stdout for waitFor; otherwise it is not piped at all (a pipe nobody reads fills up and blocks a chatty client such as redis-cli). */
-function start(cmd: string, args: string[], opts: { cwd?: string; read?: boolean } = {}): ChildProcess {
-  const child = spawn(cmd, args, { cwd: opts.cwd, stdio: ["ignore", opts.read ? "pipe" : "ignore", "ignore"], env: { ...process.env, PYTHONUNBUFFERED: "1" } });
-  started.push(child);
-  return child;
-}
-
-function waitFor(child: ChildProcess, re: RegExp): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let text = "";
-    child.stdout?.on("data", (c: Buffer) => {
-      text += c.toString();
-      const m = re.exec(text);
-      if (m) resolve(m);
-    });
-    child.once("exit", () => reject(new Error(`exited before ${re}: ${text}`)));
-  });
-}
 
 async function attach(named: Record<string, ChildProcess>, roles: Record<string, "server"> = {}, seconds = 5): Promise<{ result: RunResult; verdicts: Verdict[] }> {
   const out = tempDir();

@@ -4,13 +4,14 @@
  * Prometheus matches the kernel's own ticks for it over the same window; the verdicts match a local
  * attach of the same workers. Short windows (8 s); wide margins: the machine is shared.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunResult } from "../../harness/analyze/result-types.js";
 import { clockTicksPerSecond } from "../../harness/sample/proc.js";
 import { runHarness, tempDir } from "../helpers/cli.js";
+import { trackChildren } from "../helpers/children.js";
 import { freePort, missingPrometheusTools, startPrometheusStack, type PrometheusStack } from "../helpers/prometheus-stack.js";
 
 const TAG = "harnesstestgroup";
@@ -21,13 +22,9 @@ if (missing.length) console.warn(`prometheus-attach tests skipped: ${missing.joi
 const BURNER = `const duty=0.3,p=100;function s(){const a=process.cpuUsage();for(;;){const u=process.cpuUsage(a);if(u.user+u.system>=duty*p*1000)break}setTimeout(s,p*(1-duty))}s()`;
 const IDLE = "setInterval(()=>{},1000)";
 
-const started: ChildProcess[] = [];
-function startWorker(group: string, code: string): ChildProcess {
-  // the tag in the command line is what process-exporter groups on
-  const child = spawn(process.execPath, ["-e", `/* ${TAG}=${group} */ ${code}`], { stdio: "ignore" });
-  started.push(child);
-  return child;
-}
+const start = trackChildren();
+// the tag in the command line is what process-exporter groups on
+const startWorker = (group: string, code: string): ChildProcess => start(process.execPath, ["-e", `/* ${TAG}=${group} */ ${code}`]);
 
 /** utime + stime of one process, read from /proc/<pid>/stat here, not through the harness */
 function ticks(pid: number): number {
@@ -47,15 +44,6 @@ describe.skipIf(missing.length > 0)("harness attach --prometheus", () => {
   }, 60_000);
   afterAll(async () => {
     await stack?.stop();
-  });
-  afterEach(async () => {
-    for (const c of started.splice(0)) {
-      if (c.exitCode === null && c.signalCode === null) {
-        const gone = new Promise((r) => c.once("exit", r));
-        c.kill("SIGKILL");
-        await gone;
-      }
-    }
   });
 
   it("reports a burner's CPU within max(2 pp, 10%) of the kernel's ticks, and an idle worker near 0", async () => {

@@ -8,11 +8,12 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { RunResult, Verdict } from "../../harness/analyze/result-types.js";
 import { wakeupsUnavailable } from "../../harness/sample/wakeup-source.js";
 import { BIN, ROOT, runHarness, tempDir } from "../helpers/cli.js";
 import { alive } from "../helpers/groups.js";
+import { trackChildren, waitFor } from "../helpers/children.js";
 
 /** Why bpftrace cannot count here (not root, not installed, or the kernel refuses BPF), or null. */
 function unavailable(): string | null {
@@ -29,33 +30,10 @@ const WHY = unavailable();
 if (WHY) console.warn(`wakeups: skipped: ${WHY}`);
 
 const FIX = join(ROOT, "test", "fixtures", "wakeups");
-const started: ChildProcess[] = [];
-afterEach(async () => {
-  for (const c of started.splice(0)) {
-    if (c.exitCode === null && c.signalCode === null) {
-      const gone = new Promise((r) => c.once("exit", r));
-      c.kill("SIGKILL");
-      await gone;
-    }
-  }
-});
+const startChild = trackChildren();
 
 function start(cmd: string, args: string[], read = false): ChildProcess {
-  const child = spawn(cmd, args, { stdio: ["ignore", read ? "pipe" : "ignore", "ignore"], env: { ...process.env, PYTHONUNBUFFERED: "1" } });
-  started.push(child);
-  return child;
-}
-
-function waitFor(child: ChildProcess, re: RegExp): Promise<RegExpExecArray> {
-  return new Promise((resolve, reject) => {
-    let text = "";
-    child.stdout?.on("data", (c: Buffer) => {
-      text += c.toString();
-      const m = re.exec(text);
-      if (m) resolve(m);
-    });
-    child.once("exit", () => reject(new Error(`exited before ${re}: ${text}`)));
-  });
+  return startChild(cmd, args, { read });
 }
 
 const load = (dir: string): RunResult => JSON.parse(readFileSync(join(dir, "result.json"), "utf8")) as RunResult;
