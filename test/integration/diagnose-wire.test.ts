@@ -63,9 +63,13 @@ describe.skipIf(!WIRE)("verdicts from the wire", () => {
     expect(of(verdicts, "tight").map((v) => v.pattern), show(verdicts)).toEqual([expect.stringMatching(/^(tight-poll-loop|polls-too-often)$/)]);
     const s = of(verdicts, "slowclient");
     expect(s.map((v) => v.pattern), show(verdicts)).toEqual(["periodic-poll"]);
-    // 200 ms sleep plus the request: 3 to 5.5 exchanges a second
-    expect(Number(s[0]?.evidence.roundTripsPerS)).toBeGreaterThan(3);
-    expect(Number(s[0]?.evidence.roundTripsPerS)).toBeLessThan(5.5);
+    // 200 ms sleep plus the request: 3 to 5.5 exchanges a second, on the wire or, where perf could not
+    // count the short-lived connections (a thread per request makes it fail now and then), from the scheduler
+    const rate = Number(s[0]?.evidence.roundTripsPerS ?? s[0]?.evidence.wakeExchangesPerS);
+    console.log(`slowclient: ${rate}/s (${s[0]?.evidence.roundTripsPerS !== undefined ? "wire" : "wake-ups"})`);
+    expect(rate).toBeGreaterThan(3);
+    // the scheduler also sees each new connection's handshake and close: 6.2/s measured with HARNESS_PERF=off
+    expect(rate).toBeLessThan(s[0]?.evidence.roundTripsPerS !== undefined ? 5.5 : 9);
     expect(of(verdicts, "timerproc").map((v) => v.pattern), show(verdicts)).toEqual(["timer-wakeups"]);
     const served = of(verdicts, "httpd");
     if (served.length) expect(served[0]).toMatchObject({ pattern: "serving-clients", evidence: { topClient: "tight" } });
