@@ -173,7 +173,7 @@ function summaryTable(r: RunResult): string {
   const sorted = [...r.processes].sort((a, b) => roleOrder(a) - roleOrder(b));
   for (const p of sorted) {
     if (!wasMeasured(p)) {
-      rows.push([p.role, `${cell(p.name)} (not measured: no reading in the window)`, "–", "–", "–", "–", "–", "–"]);
+      rows.push([p.role, `${cell(p.name)} (not measured: no two readings in the window)`, "–", "–", "–", "–", "–", "–"]);
       continue;
     }
     rows.push([p.role, cell(p.name) + (p.exit ? ` (exited at ${p.exit.atS} s: mean until then)` : ""), pct(p.cpuPercent, 2), num(p.cpuSeconds, 2), ...wakeCells(p), num(p.syscallsPerS), num(p.rssMB)]);

@@ -297,8 +297,10 @@ export async function executeRun(opts: RunOptions): Promise<RunOutcome> {
   if (seriesHung) problems.push(`a scrape of ${metricsUrl} timed out: the per-interval scrapes stopped there, so the server's series has a gap to the window's end`);
   const unmeasured = processes.filter((p) => p.samples.length === 0);
   if (unmeasured.length) {
-    const why = (p: (typeof processes)[number]): string => (p.exit ? "it exited before" : "the run ended before");
-    problems.push(`not measured (no reading in the window): ${unmeasured.map((p) => `${p.role} "${p.name}" (${why(p)} the window's first reading)`).join(", ")}; their CPU, wake-up, syscall and memory figures are unknown, shown as "–", not 0`);
+    const aliveAtStart = (name: string): boolean => sampler.tracks.get(name)?.readings.some((r) => r.mark === "start" && r.snap.alive) ?? false;
+    const why = (p: (typeof processes)[number]): string =>
+      !p.exit ? "the run ended before the window's first reading" : aliveAtStart(p.name) ? "it exited after the window's start reading, before a second one could bound its CPU" : "it exited before the window's first reading";
+    problems.push(`not measured (no two readings in the window): ${unmeasured.map((p) => `${p.role} "${p.name}" (${why(p)})`).join(", ")}; their CPU, wake-up, syscall and memory figures are unknown, shown as "–", not 0`);
   }
   // the server's counters cover the span between its two scrapes, which is what its rates divide by
   const serverS = scrapeEndAt - scrapeStartAt;

@@ -20,12 +20,14 @@ afterAll(() => new Promise<void>((resolve) => taken.close(() => resolve())));
 
 matrixTests("processes", {
   "run: worker crashes mid-window": async (row) => {
-    const file = scenario("crash", [SERVER, "workers:", "  - { name: steady, command: [sleep, '60'] }", "  - { name: crasher, command: [/bin/sh, -c, 'sleep 2.5; exit 3'] }"]);
+    const file = scenario("crash", [SERVER, "workers:", "  - { name: steady, command: [sleep, '60'] }", "  - { name: crasher, command: [/bin/sh, -c, 'sleep 3; exit 3'] }"]);
     const out = join(dir, "crash");
-    const r = await harness(["run", file, ...W(4, 1), "--out", out], env);
+    // no wake-up counter: bpftrace compiles between the workers' start and the warm-up, and on a loaded
+    // CI machine that took longer than the crasher's sleep, so it died before the window (seen once in CI)
+    const r = await harness(["run", file, ...W(5, 1), "--wakeups", "off", "--out", out], env);
     expectRow(row, r);
     const res = loadResult(out);
-    expect(res.window.measuredS).toBeGreaterThan(3.5); // the run went on to the end of its window
+    expect(res.window.measuredS).toBeGreaterThan(4.5); // the run went on to the end of its window
     const crasher = res.processes.find((p) => p.name === "crasher")!;
     expect(crasher.exit?.code).toBe(3);
     expect(res.processes.find((p) => p.name === "steady")!.exit).toBeUndefined();
