@@ -176,7 +176,7 @@ async function prometheusAttachCommand(opts: AttachCommandOptions): Promise<numb
       onEvent: (m) => progress.event(m),
     });
     const written = writeRunOutputs(outDir, result);
-    // a result set of this one reading, so `harness check --current <out>/current-set.json --baseline <file>` can judge it
+    // a result set of this one reading (run-level figures); `harness check --current <out> --baseline <earlier out>` judges the result.json beside it per process
     const [{ buildResultSet }, { writeFileAtomic }] = await Promise.all([import("../gate/result-set.js"), import("../util/atomic-write.js")]);
     writeFileAtomic(join(outDir, "current-set.json"), JSON.stringify(buildResultSet([{ result, outDir }], { command: result.command }), null, 2) + "\n");
     const p = result.prometheus;
