@@ -160,7 +160,7 @@ function pendingBaseline(pair: SeriesPair, limits: Limits, mode: GateMode): Pend
   return {
     ...(mode === "readings" ? { noun: "reading(s)" } : {}),
     j: { ...base, change: current.median - baseline.median, limit, limitText: describeAllowance(name, allowance, baseline.median), test: { method: `Mann–Whitney U = ${t.u} (${t.method}), one-sided`, p: t.p, minP: t.minP } },
-    // readings: how many a side to take next time (the baseline's readings are usually past, not to be added to)
+    // readings: how many a side a new pair of readings needs (the baseline readings are past: they cannot be added to)
     repeatsFor: (level) => (mode === "interleaved" || mode === "readings" ? repeatsToReach(level, undefined, MAX_REPEAT) : repeatsToReach(level, b, MAX_REPEAT)),
   };
 }
