@@ -5,7 +5,8 @@
  * folder) or a result set (`harness baseline save`, a check's current-set.json). Processes are matched
  * by role and name: an attach's default name `<comm>-<pid>` is matched by `<comm>` (the pid changes
  * with a restart) when no other process of that role in the reading has the same command name. Each
- * matched process gives its CPU %, voluntary wake-ups/s and round trips/s; the application's counters
+ * matched process gives its CPU %, voluntary wake-ups/s and round trips/s (one that is 0 in every
+ * reading of both sides is left out: it did not increase); the application's counters
  * (polls, empty polls, CPU-ms per poll) are judged run-level, only when every process matched. A
  * result set holds run-level figures only: with one, the eight run-level figures are compared and
  * nothing is matched.
@@ -147,6 +148,10 @@ export function matchReadings(baseline: Reading[], current: Reading[]): Matching
     pairs.push({ figure: "roundTripsPerS", process: name, label: `${name}: round trips/s`, before: valuesOf(baseline, k, (p) => p.wire?.roundTripsPerS), after: valuesOf(current, k, (p) => p.wire?.roundTripsPerS) });
   }
   const notes: string[] = [];
+  // a figure that is 0 in every reading of both sides did not increase: testing it only lowers every other figure's Holm level
+  const zero = pairs.filter((p) => p.before.length > 0 && p.after.length > 0 && [...p.before, ...p.after].every((v) => v === 0));
+  if (zero.length) notes.push(`Zero in every reading on both sides, so not tested: ${zero.map((p) => p.label).join(", ")}.`);
+  pairs.splice(0, pairs.length, ...pairs.filter((p) => !zero.includes(p)));
   const some = unmatched.baseline.length + unmatched.current.length > 0;
   if (some) {
     notes.push(`Not matched by role and name, so not judged: ${[unmatched.baseline.length ? `only in the baseline: ${unmatched.baseline.join(", ")}` : "", unmatched.current.length ? `only in the current readings: ${unmatched.current.join(", ")}` : ""].filter(Boolean).join("; ")}.`);
