@@ -12,6 +12,7 @@ import { resolveTargets } from "./targets.js";
 import { attachRun } from "./attach-run.js";
 import type { Role } from "../analyze/result-types.js";
 import { displayPath } from "../report/portable-paths.js";
+import { printResult } from "../cli/result-output.js";
 
 export interface AttachCommandOptions {
   pid: string[];
@@ -110,10 +111,7 @@ export async function attachCommand(opts: AttachCommandOptions): Promise<number>
     });
     const written = writeRunOutputs(outDir, result);
     const verdicts = verdictLines(verdictsOf(result)).map((v) => (v.startsWith("  ") ? v : `verdict: ${v}`));
-    if (opts.json) process.stdout.write(`${JSON.stringify(written)}\n`);
-    if (!opts.json || !opts.quiet) {
-      (opts.json ? process.stderr : process.stdout).write(`${terminalSummary(result)}\n${verdicts.join("\n")}\n\nreport: ${displayPath(join(outDir, "report.md"))}\nresult: ${displayPath(join(outDir, "result.json"))}\n`);
-    }
+    printResult(opts, written, () => `${terminalSummary(result)}\n${verdicts.join("\n")}\n\nreport: ${displayPath(join(outDir, "report.md"))}\nresult: ${displayPath(join(outDir, "result.json"))}\n`);
     return signals.signal.aborted ? signals.exitCode() : exitCode;
   } finally {
     signals.dispose();
@@ -177,14 +175,15 @@ async function prometheusAttachCommand(opts: AttachCommandOptions): Promise<numb
       signal: signals.signal,
       onEvent: (m) => progress.event(m),
     });
-    writeRunOutputs(outDir, result);
-    // a result set of this one reading, so `harness check --current <out>/current-set.json --baseline <file>` can judge it
+    const written = writeRunOutputs(outDir, result);
+    // a result set of this one reading (run-level figures); `harness check --current <out> --baseline <earlier out>` judges the result.json beside it per process
     const [{ buildResultSet }, { writeFileAtomic }] = await Promise.all([import("../gate/result-set.js"), import("../util/atomic-write.js")]);
     writeFileAtomic(join(outDir, "current-set.json"), JSON.stringify(buildResultSet([{ result, outDir }], { command: result.command }), null, 2) + "\n");
     const p = result.prometheus;
     const verdicts = verdictLines(verdictsOf(result)).map((v) => (v.startsWith("  ") ? v : `verdict: ${v}`));
     const cost = p ? `\nprometheus: ${p.queries} queries, ${p.querySeconds} s of queries (${((Date.now() - t) / 1000).toFixed(1)} s in all); resolution ${p.resolutionS ?? "unknown"} s` : "";
-    process.stdout.write(`${terminalSummary(result)}\n${verdicts.join("\n")}${cost}\n\nreport: ${join(outDir, "report.md")}\nresult: ${join(outDir, "result.json")}\n`);
+    // with --json the result owns stdout (as a local attach's): the summary and the query cost go to stderr
+    printResult(opts, written, () => `${terminalSummary(result)}\n${verdicts.join("\n")}${cost}\n\nreport: ${displayPath(join(outDir, "report.md"))}\nresult: ${displayPath(join(outDir, "result.json"))}\n`);
     return signals.signal.aborted ? signals.exitCode() : exitCode;
   } finally {
     signals.dispose();

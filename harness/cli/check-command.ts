@@ -111,10 +111,11 @@ export interface CheckOptions {
   warmup?: number;
   sample?: number;
   set: string[];
-  baseline?: string;
+  /** a result set file with a scenario; with none, readings (result.json files, run folders, result sets) */
+  baseline?: string[];
   baselineSet: string[];
   baselineScenario?: string;
-  current?: string;
+  current?: string[];
   maxIncrease: string[];
   floor: string[];
   alpha?: number;
@@ -132,8 +133,16 @@ export function exitCodeFor(v: Verdict, failOnInconclusive: boolean): number {
   return 0;
 }
 
+/** With a scenario, --baseline and --current each name one result set. */
+function oneFile(values: string[] | undefined, option: string): string | undefined {
+  if (values && values.length > 1) throw new UsageError(`with a scenario, ${option} takes one result set file, got ${values.length} (${values.join(" ")}); to judge saved readings against each other, leave the scenario out`);
+  return values?.[0];
+}
+
 export async function checkCommand(ref: string, opts: CheckOptions): Promise<number> {
   const limits = parseLimits(opts.maxIncrease, opts.floor);
+  const baselineFile = oneFile(opts.baseline, "--baseline");
+  const currentFile = oneFile(opts.current, "--current");
   const window: Record<string, number> = {};
   if (opts.duration !== undefined) window.durationS = opts.duration;
   if (opts.warmup !== undefined) window.warmupS = opts.warmup;
@@ -141,12 +150,12 @@ export async function checkCommand(ref: string, opts: CheckOptions): Promise<num
   const loaded = loadScenario(ref, opts.set, window);
   const thresholds: Thresholds = loaded.scenario.thresholds ?? {};
   const interleaved = opts.baselineSet.length > 0 || opts.baselineScenario !== undefined;
-  if (interleaved && opts.baseline) throw new UsageError("--baseline <file> (a saved result set) and --baseline-set/--baseline-scenario (measure the base in this job) exclude each other: pick one");
-  if (interleaved && opts.current) throw new UsageError("--current <file> judges saved runs; --baseline-set/--baseline-scenario measure new ones: pick one");
+  if (interleaved && baselineFile) throw new UsageError("--baseline <file> (a saved result set) and --baseline-set/--baseline-scenario (measure the base in this job) exclude each other: pick one");
+  if (interleaved && currentFile) throw new UsageError("--current <file> judges saved runs; --baseline-set/--baseline-scenario measure new ones: pick one");
   // the base condition: the base scenario (or this one) with --set, then --baseline-set on top
   const base: Condition = { ref: opts.baselineScenario ?? ref, set: [...opts.set, ...opts.baselineSet] };
   const baseLoaded = interleaved ? loadScenario(base.ref, base.set, window) : null;
-  const baseline = opts.baseline ? readResultSet(resolve(opts.baseline)) : null;
+  const baseline = baselineFile ? readResultSet(resolve(baselineFile)) : null;
   if (!baseline && !interleaved && Object.keys(thresholds).length === 0) {
     throw new UsageError(`nothing to judge: scenario ${loaded.scenario.name} (${loaded.file}) has no "thresholds" block and no baseline was given (--baseline-set, --baseline-scenario or --baseline <file>)`);
   }
@@ -155,7 +164,7 @@ export async function checkCommand(ref: string, opts: CheckOptions): Promise<num
   }
   if (baseline && baseline.scenario.name !== loaded.scenario.name && !opts.allowScenarioMismatch) {
     throw new UsageError(
-      `${opts.baseline} is a baseline of scenario "${baseline.scenario.name}", not "${loaded.scenario.name}"; pass --allow-scenario-mismatch to compare them anyway (e.g. a fix against the buggy scenario's baseline)`,
+      `${baselineFile} is a baseline of scenario "${baseline.scenario.name}", not "${loaded.scenario.name}"; pass --allow-scenario-mismatch to compare them anyway (e.g. a fix against the buggy scenario's baseline)`,
     );
   }
   const outDir = resolve(opts.out ?? join("runs", `check-${loaded.scenario.name}-${timestamp()}`));
@@ -164,9 +173,9 @@ export async function checkCommand(ref: string, opts: CheckOptions): Promise<num
   let current: ResultSet;
   let against: ResultSet | null = baseline;
   const mode: GateMode = interleaved ? "interleaved" : baseline ? "saved-baseline" : "thresholds";
-  if (opts.current) {
-    current = readResultSet(resolve(opts.current));
-    if (current.scenario.name !== loaded.scenario.name) throw new UsageError(`${opts.current} holds runs of scenario "${current.scenario.name}", not "${loaded.scenario.name}"`);
+  if (currentFile) {
+    current = readResultSet(resolve(currentFile));
+    if (current.scenario.name !== loaded.scenario.name) throw new UsageError(`${currentFile} holds runs of scenario "${current.scenario.name}", not "${loaded.scenario.name}"`);
   } else if (interleaved) {
     const both = await collectInterleaved(base, { ref, set: opts.set }, { ...opts, runsDir: outDir, label: `check ${loaded.scenario.name}` });
     current = both.current;
@@ -179,14 +188,21 @@ export async function checkCommand(ref: string, opts: CheckOptions): Promise<num
   }
 
   const verdict = decide({ current, baseline: against, thresholds, limits, alpha: opts.alpha, mode });
+  return reportVerdict(verdict, opts, outDir, {
+    baselineFile: baselineFile ? resolve(baselineFile) : interleaved ? join(outDir, "baseline-set.json") : null,
+    baselineCondition: interleaved ? { scenario: baseLoaded?.file ?? null, set: base.set } : null,
+  });
+}
+
+/**
+ * A verdict's outputs, the same for every form of check: gate.md and gate.json in the output folder,
+ * the markdown appended to $GITHUB_STEP_SUMMARY, the markdown (or with --json the one JSON document)
+ * on stdout, the headline on stderr unless -q. Returns the exit code.
+ */
+export function reportVerdict(verdict: Verdict, opts: Pick<CheckOptions, "failOnInconclusive" | "json" | "quiet">, outDir: string, extra: Record<string, unknown>): number {
   const exitCode = exitCodeFor(verdict, opts.failOnInconclusive === true);
   const markdown = renderGateMarkdown(verdict, { exitCode, failOnInconclusive: opts.failOnInconclusive });
-  const json = gateJson(verdict, exitCode, {
-    baselineFile: opts.baseline ? resolve(opts.baseline) : interleaved ? join(outDir, "baseline-set.json") : null,
-    baselineCondition: interleaved ? { scenario: baseLoaded?.file ?? null, set: base.set } : null,
-    outDir,
-    command: harnessCommandLine(),
-  });
+  const json = gateJson(verdict, exitCode, { ...extra, outDir, command: harnessCommandLine() });
   writeFileAtomic(join(outDir, "gate.md"), markdown);
   writeFileAtomic(join(outDir, "gate.json"), json);
   const summaryFile = process.env.GITHUB_STEP_SUMMARY;
@@ -217,25 +233,34 @@ export function registerCheckCommand(program: Command): void {
   addRepeatedRunOptions(
     program
       .command("check")
-      .description("run a scenario N times (interleaved with its base when given) and judge it against a baseline and/or its thresholds (exit 0 no regression, 1 regression, 2 bad input)")
-      .argument("<scenario>", "built-in scenario name or path to a scenario file"),
+      .usage("[options] <scenario>\n       harness check [options] --current <reading...> --baseline <reading...>")
+      .description(
+        "run a scenario N times (interleaved with its base when given) and judge it against a baseline and/or its thresholds; or, without a scenario, judge saved readings (harness attach results) against baseline readings (exit 0 no regression, 1 regression, 2 bad input)",
+      )
+      .argument("[scenario]", "built-in scenario name or path to a scenario file (leave out to judge saved readings: --current and --baseline)"),
     "runs of the scenario, and of the base when it is measured in the same job",
   )
     .option("--baseline-set <key=value>", "measure the base in this job, interleaved: the scenario with --set and these overrides on top (repeatable), e.g. --baseline-set appDir=../base", collect, [])
     .option("--baseline-scenario <file>", "measure the base in this job, interleaved: this scenario file (e.g. the base checkout's), with --set and --baseline-set")
-    .option("-b, --baseline <file>", "a result set saved by `harness baseline save` (not interleaved: drift between it and now is invisible)")
+    .option("-b, --baseline <file...>", "a result set saved by `harness baseline save` (not interleaved: drift between it and now is invisible); without a scenario: the baseline readings (result.json files, run folders, folders of them, result sets)")
     .option("--max-increase <list>", `allowed increase over the baseline per figure kind or figure (repeatable; default ${DEFAULT_MAX_INCREASE})`, collect, [])
     .option("--floor <list>", `smallest increase a percentage limit allows, in the figure's unit (repeatable; default ${DEFAULT_FLOOR})`, collect, [])
     .option("--alpha <a>", `family-wise false-alarm level over all figures (Holm)`, alphaArg, DEFAULT_ALPHA)
     .option("--fail-on-inconclusive", "exit 1 when the verdict is not enough evidence")
     .option("--allow-scenario-mismatch", "allow a baseline of another scenario (e.g. check tight-loop against fixed-backoff's baseline)")
-    .option("--current <file>", "judge a saved result set instead of running (as written to <out>/current-set.json)")
-    .option("-o, --out <dir>", "folder for the runs, current-set.json, gate.md and gate.json (default runs/check-<scenario>-<timestamp>)")
+    .option("--current <file...>", "judge a saved result set instead of running (as written to <out>/current-set.json); without a scenario: the current readings (result.json files, run folders, folders of them, result sets)")
+    .option("-o, --out <dir>", "folder for the runs, current-set.json, gate.md and gate.json (default runs/check-<scenario>-<timestamp>, or runs/check-readings-<timestamp>)")
     .option("--json", "print the verdict as JSON instead of markdown")
     .option("--seed <n>", "ignored: kept so older command lines still parse (the exact test uses no random numbers)", seedArg, 1)
     .option("-q, --quiet", "no progress on stderr")
-    .action(async (scenario: string, opts: CheckOptions) => {
+    .action(async (scenario: string | undefined, opts: CheckOptions, cmd: Command) => {
       try {
+        if (scenario === undefined) {
+          const { checkReadingsCommand } = await import("./check-readings.js");
+          const given = (o: string): boolean => cmd.getOptionValueSource(o) === "cli";
+          process.exitCode = checkReadingsCommand(opts, ["repeat", "duration", "warmup", "sample", "set", "baselineSet", "baselineScenario", "allowScenarioMismatch"].filter(given));
+          return;
+        }
         process.exitCode = await checkCommand(scenario, opts);
       } catch (err) {
         if (err instanceof Interrupted) process.exitCode = err.exitCode;

@@ -26,6 +26,7 @@ import type { ProfilerName } from "../profile/types.js";
 import { harnessCommandLine, timestamp } from "./command-line.js";
 import { probeDatabase } from "../supervise/postgres-cluster.js";
 import { useColour } from "../util/colour.js";
+import { humanStream, printResult } from "./result-output.js";
 
 export { harnessCommandLine, timestamp };
 
@@ -123,19 +124,19 @@ export async function runCommand(scenarios: string[], opts: RunCommandOptions): 
   if (orphans) process.stderr.write(`${ERROR_PREFIX}warning: ${orphans.replace(/\n/g, `\n${ERROR_PREFIX}`)}\n`);
   const repeat = opts.repeat ?? 1;
   const sweep = opts.sweep ? parseSweep(opts.sweep) : undefined;
-  // with --json the result owns stdout; what a person reads goes to stderr
-  const human = opts.json ? process.stderr : process.stdout;
   if (command || (scenarios.length === 1 && repeat === 1 && !sweep)) {
     const { result, written, exitCode, outDir } = await runOne(command ?? (scenarios[0] as string), opts);
     const verdicts = verdictLines(verdictsOf(result)).map((v) => (v.startsWith("  ") ? v : `verdict: ${v}`));
-    if (opts.json) process.stdout.write(`${JSON.stringify(written)}\n`);
-    if (!opts.json || !opts.quiet) {
-      human.write(`${terminalSummary(result)}\n${verdicts.length ? `${verdicts.join("\n")}\n` : ""}\n${asciiCpuChart(result, { colour: useColour(human) })}\n\nreport: ${displayPath(join(outDir, "report.md"))}\nresult: ${displayPath(join(outDir, "result.json"))}\n`);
-    }
+    printResult(
+      opts,
+      written,
+      (human) =>
+        `${terminalSummary(result)}\n${verdicts.length ? `${verdicts.join("\n")}\n` : ""}\n${asciiCpuChart(result, { colour: useColour(human) })}\n\nreport: ${displayPath(join(outDir, "report.md"))}\nresult: ${displayPath(join(outDir, "result.json"))}\n`,
+    );
     return exitCode;
   }
   const { exitCode, comparison, markdown } = await runSeries(scenarios, opts, harnessCommandLine());
-  if (!opts.json || !opts.quiet) human.write(`${renderComparisonTables(comparison)}\n\ncomparison: ${displayPath(markdown)}\n`);
+  humanStream(opts)?.write(`${renderComparisonTables(comparison)}\n\ncomparison: ${displayPath(markdown)}\n`);
   return exitCode;
 }
 
@@ -166,8 +167,7 @@ export async function runSeries(
     const { result, written, exitCode, outDir } = await runOne(r.ref, { ...opts, set: r.set, out: r.out, commandLine: r.commandLine });
     const verdicts = verdictLines(verdictsOf(result), { missing: false }).map((v) => `verdict: ${v}`);
     // --json: one result per line on stdout (newline-delimited JSON), the summary on stderr
-    if (opts.json) process.stdout.write(`${JSON.stringify(written)}\n`);
-    if (!opts.json || !opts.quiet) (opts.json ? process.stderr : process.stdout).write(`${terminalSummary(result)}\n${verdicts.join("\n")}\n\nreport: ${displayPath(join(outDir, "report.md"))}\n\n`);
+    printResult(opts, written, () => `${terminalSummary(result)}\n${verdicts.join("\n")}\n\nreport: ${displayPath(join(outDir, "report.md"))}\n\n`);
     saved.push({ path: outDir, result });
     worst = Math.max(worst, exitCode);
     if (exitCode >= 128) break;

@@ -23,8 +23,12 @@ import { figureValues, type ResultSet } from "./result-set.js";
 
 export type Outcome = "no-regression" | "regression" | "not-enough-evidence";
 export type Thresholds = Partial<Record<FigureName, number>>;
-/** interleaved: base and head measured alternately in this job; saved-baseline: a result set from a file; thresholds: no baseline */
-export type GateMode = "interleaved" | "saved-baseline" | "thresholds";
+/**
+ * interleaved: base and head measured alternately in this job; saved-baseline: a result set from a
+ * file; thresholds: no baseline; readings: saved results on both sides, no scenario (`harness check
+ * --current <result>... --baseline <result>...`, e.g. two `harness attach` readings of a production worker)
+ */
+export type GateMode = "interleaved" | "saved-baseline" | "thresholds" | "readings";
 
 export const DEFAULT_ALPHA = 0.05;
 /** The most runs "run more" ever suggests. */
@@ -51,6 +55,8 @@ export interface FigureTest {
 
 export interface FigureJudgement {
   figure: FigureName;
+  /** readings: the process (matched by role and name on both sides) this figure is of; absent for a run-level figure */
+  process?: string;
   label: string;
   counted: boolean;
   against: "threshold" | "baseline";
@@ -104,6 +110,8 @@ function stats(values: number[]): SetStats | null {
 
 /** A judgement before the Holm step: its p-value, or why it has none. */
 interface Pending {
+  /** what one measurement of a side is called in the reasons: "run(s)", or "reading(s)" */
+  noun?: string;
   j: Omit<FigureJudgement, "outcome" | "why" | "runMore" | "test"> & { test: Omit<FigureTest, "level" | "rejected"> | null };
   /** runs per side that make the smallest p reach a level */
   repeatsFor: (level: number) => number;
@@ -122,17 +130,27 @@ function pendingThreshold(name: FigureName, values: number[], limit: number): Pe
   return { j: { ...base, current, change: current.median, test: { method: "exact sign test, one-sided", p: t.p, minP: t.minP } }, repeatsFor: signRepeatsToReach };
 }
 
-function pendingBaseline(name: FigureName, before: number[], after: number[], limits: Limits, mode: GateMode): Pending | null {
+/** One figure's values on both sides; `process` and `label` name a per-process figure (readings). */
+export interface SeriesPair {
+  figure: FigureName;
+  process?: string;
+  label?: string;
+  before: number[];
+  after: number[];
+}
+
+function pendingBaseline(pair: SeriesPair, limits: Limits, mode: GateMode): Pending | null {
+  const { figure: name, before, after } = pair;
   const info = FIGURES[name];
   const baseline = stats(before);
   const current = stats(after);
-  const base = { figure: name, label: info.label, counted: info.counted, against: "baseline" as const, baseline, current };
+  const base = { figure: name, ...(pair.process !== undefined ? { process: pair.process } : {}), label: pair.label ?? info.label, counted: info.counted, against: "baseline" as const, baseline, current };
   if (!baseline) return null; // not in the baseline (not measured there, or a file older than the figure): nothing to compare with
   if (!current) {
     return {
       j: { ...base, change: null, limit: null, limitText: "", test: null },
       repeatsFor: () => 0,
-      fixed: { outcome: "not-enough-evidence", why: "measured in the baseline but in no current run (a metrics endpoint or wire reading lost?)" },
+      fixed: { outcome: "not-enough-evidence", why: mode === "readings" ? "measured in the baseline readings but in no current one" : "measured in the baseline but in no current run (a metrics endpoint or wire reading lost?)" },
     };
   }
   const allowance = limits[name];
@@ -140,8 +158,10 @@ function pendingBaseline(name: FigureName, before: number[], after: number[], li
   const t = rankSumTest(before, after.map((v) => v - limit), "greater");
   const b = before.length;
   return {
+    ...(mode === "readings" ? { noun: "reading(s)" } : {}),
     j: { ...base, change: current.median - baseline.median, limit, limitText: describeAllowance(name, allowance, baseline.median), test: { method: `Mann–Whitney U = ${t.u} (${t.method}), one-sided`, p: t.p, minP: t.minP } },
-    repeatsFor: (level) => (mode === "interleaved" ? repeatsToReach(level, undefined, MAX_REPEAT) : repeatsToReach(level, b, MAX_REPEAT)),
+    // readings: how many a side a new pair of readings needs (the baseline readings are past: they cannot be added to)
+    repeatsFor: (level) => (mode === "interleaved" || mode === "readings" ? repeatsToReach(level, undefined, MAX_REPEAT) : repeatsToReach(level, b, MAX_REPEAT)),
   };
 }
 
@@ -171,18 +191,38 @@ function settle(p: Pending, level: number, rejected: boolean): FigureJudgement {
       ...p.j,
       test,
       outcome: "not-enough-evidence",
-      why: `${n} run(s) cannot show a regression: the smallest p they can give is ${fmtP(test.minP)}, above the level ${fmtP(level)}`,
+      why: `${n} ${p.noun ?? "run(s)"} cannot show a regression: the smallest p they can give is ${fmtP(test.minP)}, above the level ${fmtP(level)}`,
       runMore: Number.isFinite(need) ? need : null,
     };
   }
   if (over) {
-    return { ...p.j, test, outcome: "not-enough-evidence", why: `${what} is beyond ${allowed}, but not beyond chance (${pText}): more runs can tell`, runMore: Math.min(MAX_REPEAT, Math.max(n * 2, n + 1)) };
+    return { ...p.j, test, outcome: "not-enough-evidence", why: `${what} is beyond ${allowed}, but not beyond chance (${pText}): more ${p.noun === "reading(s)" ? "readings" : "runs"} can tell`, runMore: Math.min(MAX_REPEAT, Math.max(n * 2, n + 1)) };
   }
   return { ...p.j, test, outcome: "no-regression", why: `${what} is within ${allowed} (${pText})`, runMore: null };
 }
 
 function sameJson(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** The Holm step over every pending figure, then each figure's outcome and the verdict's. */
+function conclude(pending: Pending[], alpha: number): Pick<Verdict, "outcome" | "regressed" | "unsure" | "judgements" | "runMore"> {
+  const tested = pending.filter((p) => !p.fixed && p.j.test);
+  const level = tested.length ? alpha / tested.length : alpha;
+  const rejects = holmRejects(
+    tested.map((p) => (p.j.test as { p: number }).p),
+    alpha,
+  );
+  const judgements = pending.map((p) => {
+    const i = tested.indexOf(p);
+    return settle(p, level, i >= 0 && rejects[i] === true);
+  });
+  const regressed = [...new Set(judgements.filter((j) => j.outcome === "regression").map((j) => j.figure))];
+  const unsure = [...new Set(judgements.filter((j) => j.outcome === "not-enough-evidence").map((j) => j.figure))];
+  const outcome: Outcome = regressed.length ? "regression" : unsure.length ? "not-enough-evidence" : "no-regression";
+  const more = judgements.map((j) => j.runMore).filter((n): n is number => n !== null);
+  const runMore = outcome === "not-enough-evidence" && more.length ? Math.max(...more) : null;
+  return { outcome, regressed, unsure, judgements, runMore };
 }
 
 export function decide(input: GateInput): Verdict {
@@ -197,20 +237,11 @@ export function decide(input: GateInput): Verdict {
   }
   if (baseline) {
     for (const name of FIGURE_NAMES) {
-      const p = pendingBaseline(name, figureValues(baseline, name), figureValues(current, name), input.limits, mode);
+      const p = pendingBaseline({ figure: name, before: figureValues(baseline, name), after: figureValues(current, name) }, input.limits, mode);
       if (p) pending.push(p);
     }
   }
-  const tested = pending.filter((p) => !p.fixed && p.j.test);
-  const level = tested.length ? alpha / tested.length : alpha;
-  const rejects = holmRejects(
-    tested.map((p) => (p.j.test as { p: number }).p),
-    alpha,
-  );
-  const judgements = pending.map((p) => {
-    const i = tested.indexOf(p);
-    return settle(p, level, i >= 0 && rejects[i] === true);
-  });
+  const concluded = conclude(pending, alpha);
 
   const overrides = { current: current.overrides ?? [], baseline: baseline ? (baseline.overrides ?? null) : null };
   if (baseline) {
@@ -232,10 +263,27 @@ export function decide(input: GateInput): Verdict {
   } else if (current.overrides?.length) {
     notes.push(`Overrides: ${current.overrides.map((s) => `--set ${s}`).join(" ")}.`);
   }
-  const regressed = [...new Set(judgements.filter((j) => j.outcome === "regression").map((j) => j.figure))];
-  const unsure = [...new Set(judgements.filter((j) => j.outcome === "not-enough-evidence").map((j) => j.figure))];
-  const outcome: Outcome = regressed.length ? "regression" : unsure.length ? "not-enough-evidence" : "no-regression";
-  const more = judgements.map((j) => j.runMore).filter((n): n is number => n !== null);
-  const runMore = outcome === "not-enough-evidence" && more.length ? Math.max(...more) : null;
-  return { outcome, regressed, unsure, judgements, scenario: current.scenario.name, baselineScenario: baseline?.scenario.name ?? null, mode, alpha, runMore, overrides, notes };
+  return { ...concluded, scenario: current.scenario.name, baselineScenario: baseline?.scenario.name ?? null, mode, alpha, overrides, notes };
+}
+
+export interface ReadingsInput {
+  /** figures of both sides, per process (matched by role and name) or run-level */
+  pairs: SeriesPair[];
+  limits: Limits;
+  alpha?: number;
+  /** scenario names of the two sides (`attach` for an attach reading) */
+  scenario: string;
+  baselineScenario: string;
+  notes: string[];
+}
+
+/**
+ * Two sides of saved readings, no scenario: the same tests, Holm step and outcomes as decide(), over
+ * the figure pairs both sides have. One reading a side gives a smallest p of 1/2: not enough
+ * evidence, never a variance made up from one value.
+ */
+export function decideReadings(input: ReadingsInput): Verdict {
+  const alpha = input.alpha ?? DEFAULT_ALPHA;
+  const pending = input.pairs.map((pair) => pendingBaseline(pair, input.limits, "readings")).filter((p): p is Pending => p !== null);
+  return { ...conclude(pending, alpha), scenario: input.scenario, baselineScenario: input.baselineScenario, mode: "readings", alpha, overrides: { current: [], baseline: null }, notes: input.notes };
 }

@@ -26,34 +26,47 @@ function p(v: number): string {
   return v >= 0.001 ? v.toFixed(3) : v.toExponential(1);
 }
 
-const names = (v: Verdict, fs: FigureName[]): string => fs.map((f) => FIGURES[f].label).join(", ");
+/** The figures with an outcome, by their judgements' labels (a per-process figure names its process). */
+const names = (v: Verdict, outcome: FigureJudgement["outcome"]): string => [...new Set(v.judgements.filter((j) => j.outcome === outcome).map((j) => j.label))].join(", ");
+
+/** What to do when the runs were too few: another --repeat, or (readings) more readings a side. */
+function runMoreText(v: Verdict): string {
+  if (v.runMore === null) return "";
+  return v.mode === "readings" ? `take ${v.runMore} readings a side` : `--repeat ${v.runMore}`;
+}
 
 export function verdictHeadline(v: Verdict): string {
-  const against = v.baselineScenario ? ` against ${v.mode === "interleaved" ? "the interleaved base" : "the baseline"} of ${v.baselineScenario}` : "";
-  if (v.outcome === "no-regression") return `${v.scenario}${against}: no regression`;
-  if (v.outcome === "regression") return `${v.scenario}${against}: regression in ${names(v, v.regressed)}`;
-  return `${v.scenario}${against}: not enough evidence for ${names(v, v.unsure)}${v.runMore !== null ? ` (run more: --repeat ${v.runMore})` : ""}`;
+  const subject = v.mode === "readings" ? `${v.scenario} readings` : v.scenario;
+  const against = v.mode === "readings" ? ` against the ${v.baselineScenario ?? ""} baseline readings` : v.baselineScenario ? ` against ${v.mode === "interleaved" ? "the interleaved base" : "the baseline"} of ${v.baselineScenario}` : "";
+  if (v.outcome === "no-regression") return `${subject}${against}: no regression`;
+  if (v.outcome === "regression") return `${subject}${against}: regression in ${names(v, "regression")}`;
+  const more = v.mode === "readings" ? ` (${runMoreText(v)})` : ` (run more: ${runMoreText(v)})`;
+  return `${subject}${against}: not enough evidence for ${names(v, "not-enough-evidence")}${v.runMore !== null ? more : ""}`;
 }
 
 function modeSentence(v: Verdict): string {
   const first = v.judgements.find((j) => j.against === "baseline" && j.baseline && j.current);
-  const sizes = first ? `${first.baseline?.n} base and ${first.current?.n} current runs` : "";
+  const sizes = first ? `${first.baseline?.n} base and ${first.current?.n} current ${v.mode === "readings" ? "readings" : "runs"}` : "";
   if (v.mode === "interleaved") return `Interleaved: base and head measured in this job, alternately (A B B A A B ...), ${sizes}; a drift of the machine falls on both sides alike.`;
+  if (v.mode === "readings") {
+    return `Saved readings, **not interleaved** (${sizes || "no figure on both sides"}): measured at different times, so a change in what the processes were doing between them (their traffic, other load on the machine) reads as a change of the figures; the test cannot tell the two apart.`;
+  }
   if (v.mode === "saved-baseline") return `Saved baseline, **not interleaved**: measured in a separate block before this job (${sizes}), so drift between the two blocks is invisible to the test.`;
   return "Against the scenario's thresholds (no baseline).";
 }
 
 export function renderGateMarkdown(v: Verdict, opts: { exitCode?: number; failOnInconclusive?: boolean } = {}): string {
   const lines: string[] = [];
-  lines.push(`## Idle-CPU gate: ${WORD[v.outcome]}: ${cell(v.scenario)}${v.baselineScenario ? ` vs ${v.mode === "interleaved" ? "base" : "baseline"} ${cell(v.baselineScenario)}` : ""}`);
+  const vs = v.mode === "readings" ? " readings vs baseline readings" : v.baselineScenario ? ` vs ${v.mode === "interleaved" ? "base" : "baseline"} ${cell(v.baselineScenario)}` : "";
+  lines.push(`## Idle-CPU gate: ${WORD[v.outcome]}: ${cell(v.scenario)}${vs}`);
   lines.push("");
   const exit = opts.exitCode !== undefined ? ` (exit ${opts.exitCode})` : "";
   if (v.outcome === "no-regression") lines.push(`**Verdict: no regression**${exit}. No figure exceeds its allowance beyond chance, and the runs were enough to show one.`);
-  else if (v.outcome === "regression") lines.push(`**Verdict: regression**${exit}. Regressed: ${v.regressed.map((f) => `**${FIGURES[f].label}**`).join(", ")}.`);
+  else if (v.outcome === "regression") lines.push(`**Verdict: regression**${exit}. Regressed: ${[...new Set(v.judgements.filter((j) => j.outcome === "regression").map((j) => `**${cell(j.label)}**`))].join(", ")}.`);
   else {
-    const more = v.runMore !== null ? ` Run more: \`--repeat ${v.runMore}\`.` : "";
+    const more = v.runMore !== null ? (v.mode === "readings" ? ` More readings: ${runMoreText(v)}.` : ` Run more: \`${runMoreText(v)}\`.`) : "";
     lines.push(
-      `**Verdict: not enough evidence**${exit} for ${cell(names(v, v.unsure))}${opts.failOnInconclusive ? " (--fail-on-inconclusive: this fails the check)" : "; pass --fail-on-inconclusive to fail on this"}.${more}`,
+      `**Verdict: not enough evidence**${exit} for ${cell(names(v, "not-enough-evidence"))}${opts.failOnInconclusive ? " (--fail-on-inconclusive: this fails the check)" : "; pass --fail-on-inconclusive to fail on this"}.${more}`,
     );
   }
   lines.push("");

@@ -113,3 +113,39 @@ describe("harness check exit codes (from saved result sets)", () => {
     expect(r.stderr).toContain("thresholds.cpuPercent");
   });
 });
+
+describe("harness check without a scenario (saved readings: test/fixtures/readings)", () => {
+  const rd = (f: string): string => join(ROOT, "test", "fixtures", "readings", f);
+  it("judges attach readings: exit 1 on a regression, one JSON document with --json; 0 on no regression", async () => {
+    const dir = tempDir();
+    const r = await runHarness(["check", "--current", rd("after"), "--baseline", rd("before"), "--json", "--out", join(dir, "a")]);
+    expect(r.code, r.stderr).toBe(1);
+    const doc = JSON.parse(r.stdout) as { verdict: string; mode: string; unmatched: { current: string[] } };
+    expect([doc.verdict, doc.mode]).toEqual(["regression", "readings"]);
+    expect(doc.unmatched.current).toEqual(["tail (worker)"]);
+    expect(r.stderr).toMatch(/not matched by role and name/);
+    // several readings after one option, as a shell glob gives them
+    const same = await runHarness(["check", "--current", rd("same/same-1"), rd("same/same-2"), rd("same/same-3"), rd("same/same-4"), rd("same/same-5"), "--baseline", rd("before"), "-q", "--out", join(dir, "b")]);
+    expect(same.code, same.stderr).toBe(0);
+    expect(same.stdout).toMatch(/NO REGRESSION/);
+    expect(same.stderr).toBe("");
+  });
+
+  it("2 with one line when nothing matches, an input is not a result, or an option needs a scenario", async () => {
+    const dir = tempDir();
+    const cases: [string[], RegExp][] = [
+      [["check"], /check needs a scenario/],
+      [["check", "--current", rd("after")], /--baseline .* is missing/],
+      [["check", "--current", rd("after"), "--baseline", join(ROOT, "test", "fixtures", "results", "fixed-backoff")], /no process matches between the two sides/],
+      [["check", "--current", rd("after"), "--baseline", fx("not-a-result-set.json")], /not-a-result-set\.json/],
+      [["check", "--current", rd("after"), "--baseline", rd("before"), "--repeat", "3"], /--repeat applies to a scenario's runs/],
+      [["check", "fixed-backoff", "--current", fx("current-same.json"), fx("current-noisy.json"), "--baseline", BASE], /with a scenario, --current takes one result set file/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await runHarness([...args, "--out", join(dir, String(Math.random()))]);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
+    }
+  });
+});
