@@ -85,7 +85,7 @@ describe("a tracer child", () => {
 
   it("gives the whole reason when the program is not installed", async () => {
     const t = tracer({ ...fake(""), command: "no-such-tracer-w21", whenMissing: "no-such-tracer not installed: nothing was counted" });
-    expect(await t.ready(() => true, 20_000)).toBe("error");
+    expect(await t.ready((out) => out.includes("ready\n"), 20_000)).toBe("error");
     expect(t.startProblem).toBe("no-such-tracer not installed: nothing was counted");
     expect(await t.stop(100)).toBe(true);
   });
