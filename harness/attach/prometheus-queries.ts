@@ -101,7 +101,12 @@ export function braces(...matchers: (string | undefined)[]): string {
  * divides by the time between two real scrapes and every gap or reset can be seen and named.
  */
 export function rawSamplesQuery(spec: MetricSpec, userMatch: string | undefined, rangeS: number): string {
-  return `${spec.metric}${braces(spec.matchers, userMatch)}[${Math.max(1, Math.ceil(rangeS))}s]`;
+  return rangeSelector(`${spec.metric}${braces(spec.matchers, userMatch)}`, rangeS);
+}
+
+/** A selector's samples over the last `rangeS` seconds (whole seconds, at least 1). */
+function rangeSelector(selector: string, rangeS: number): string {
+  return `${selector}[${Math.max(1, Math.ceil(rangeS))}s]`;
 }
 
 /** One query that says which sources have series (for --source auto): a count per metric name. */
@@ -112,7 +117,7 @@ export function detectQuery(userMatch: string | undefined): string {
 
 /** The application's own poll counters (a scenario's metricsMap value `name{label="v"}`) as a raw-samples selector. */
 export function counterSamplesQuery(selector: string, rangeS: number): string {
-  return `${selector.trim()}[${Math.max(1, Math.ceil(rangeS))}s]`;
+  return rangeSelector(selector.trim(), rangeS);
 }
 
 /**
@@ -120,14 +125,16 @@ export function counterSamplesQuery(selector: string, rangeS: number): string {
  * group, from process-exporter and the application's poll counter (docs/fleet.md).
  */
 export function recordingRules(pollsMetric = "jobs_polls_total", rateWindow = "1m"): string {
+  const cpu = SOURCES["process-exporter"].cpu;
+  const cpuPercent = (by: string): string => `100 * sum by (${by}) (rate(${cpu.metric}${braces(cpu.matchers)}[${rateWindow}]))`;
   return [
     "groups:",
     "  - name: idle-cpu-harness",
     "    rules:",
     "      - record: group_instance:cpu_percent:rate" + rateWindow,
-    `        expr: 100 * sum by (groupname, instance) (rate(${SOURCES["process-exporter"].cpu.metric}${braces(SOURCES["process-exporter"].cpu.matchers)}[${rateWindow}]))`,
+    `        expr: ${cpuPercent("groupname, instance")}`,
     "      - record: group:cpu_percent:rate" + rateWindow,
-    `        expr: 100 * sum by (groupname) (rate(${SOURCES["process-exporter"].cpu.metric}${braces(SOURCES["process-exporter"].cpu.matchers)}[${rateWindow}]))`,
+    `        expr: ${cpuPercent("groupname")}`,
     "      - record: job:requests_per_day:rate" + rateWindow,
     `        expr: 86400 * sum by (job) (rate(${pollsMetric}[${rateWindow}]))`,
     "",

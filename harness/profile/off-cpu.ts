@@ -7,12 +7,12 @@
  * and the switch back in. Threads' states at the start come from /proc/<pid>/task/<tid>/{stat,syscall}
  * (a thread asleep for the whole window never switches). It needs root (or CAP_BPF + CAP_PERFMON);
  * where bpftrace cannot run, the table says so and shows the JavaScript thread's V8 profile only.
- * bpftrace ends itself window + 30 s after it starts, so a SIGKILLed harness does not leave it running.
+ * bpftrace is our own child (sample/tracer-child.ts): its workload ends with the harness (SIGKILL
+ * included), and its program ends itself at the window's end + 30 s.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { clockTicksPerSecond } from "../sample/proc.js";
-import { boundWorkload } from "../util/bound-workload.js";
+import { BPFTRACE_NOISE, TracerChild } from "../sample/tracer-child.js";
 import { readOffCpu, type OffCpuReading } from "./off-cpu-read.js";
 import { PROC_WAIT_METHOD, ProcWaitSampler } from "./off-cpu-proc.js";
 
@@ -123,11 +123,7 @@ export interface OffCpuResult {
 }
 
 export class OffCpuTracer {
-  private child?: ChildProcess;
-  private stdout = "";
-  private stderr = "";
-  private exited?: Promise<void>;
-  private readonly onExit = (): void => this.killNow();
+  private child?: TracerChild;
   private selfCpuMs: number | null = null;
   private failure: string | null = null;
   private fallback?: ProcWaitSampler;
@@ -146,80 +142,40 @@ export class OffCpuTracer {
       return;
     }
     const script = offCpuScript(pids, readInitial(pids), maxS, fromS * 1e9, toS * 1e9);
-    let child: ChildProcess;
-    try {
-      // its workload ends with the harness (SIGKILL included); the script's own interval ends it at maxS
-      child = spawn("bpftrace", ["-c", boundWorkload(maxS + 30), "-e", script], { detached: true, stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, BPFTRACE_MAP_KEYS_MAX: "65536" } });
-    } catch (err) {
-      this.failure = `bpftrace could not be started: ${(err as Error).message}`;
-      return;
-    }
-    this.child = child;
-    process.once("exit", this.onExit);
-    this.exited = new Promise((resolve) => child.once("close", () => resolve()));
-    const begun = new Promise<void>((resolve) => {
-      child.once("error", (err) => {
-        this.failure = `bpftrace could not be started: ${err.message}`;
-        resolve();
-      });
-      child.once("close", () => resolve());
-      child.stdout?.on("data", (c: Buffer) => {
-        this.stdout += c.toString();
-        if (/^BEGIN \d+$/m.test(this.stdout)) resolve();
-      });
-      child.stderr?.on("data", (c: Buffer) => (this.stderr += c.toString()));
-    });
-    await Promise.race([begun, new Promise<void>((r) => setTimeout(r, 15_000).unref())]);
+    // its workload ends with the harness (SIGKILL included); the script's own interval ends it at maxS
+    this.child = new TracerChild({ command: "bpftrace", args: ["-e", script], bound: { seconds: maxS + 30, as: "-c" }, env: { BPFTRACE_MAP_KEYS_MAX: "65536" } });
+    await this.child.ready((out) => /^BEGIN \d+$/m.test(out), 15_000);
+    if (this.child.startProblem) this.failure = this.child.startProblem;
   }
 
   /** End the tracing now (bpftrace prints its maps on SIGINT); collect() waits for them. */
   interrupt(): void {
     this.fallback?.stop();
     const c = this.child;
-    if (c?.pid === undefined || c.exitCode !== null || c.signalCode !== null) return;
+    if (c?.pid === undefined || !c.running) return;
     this.selfCpuMs = ownCpuMs(c.pid);
-    try {
-      process.kill(-c.pid, "SIGINT");
-    } catch {
-      // gone already
-    }
+    c.interrupt();
   }
 
   /** Stop bpftrace if it runs and read what it printed. Safe to call twice. */
   async collect(): Promise<OffCpuResult> {
-    const c = this.child;
     this.interrupt();
-    if (c && c.exitCode === null && c.signalCode === null && c.pid !== undefined) {
-      const done = await Promise.race([this.exited?.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 10_000).unref())]);
-      if (!done) {
-        this.killNow();
-        await this.exited;
-        this.failure ??= "bpftrace did not print its maps within 10 s of being stopped";
-      }
-    }
-    process.removeListener("exit", this.onExit);
+    if (this.child && !(await this.child.stop(10_000))) this.failure ??= "bpftrace did not print its maps within 10 s of being stopped";
     if (this.fallback) {
       const reading = this.fallback.reading();
       return { reading, method: `${PROC_WAIT_METHOD.replace("bpftrace unavailable", this.fallbackWhy)}`, selfCpuMs: this.fallback.selfCpuMs(), problem: reading ? null : "no /proc readings were taken" };
     }
     if (this.failure) return { reading: null, method: OFF_CPU_METHOD, selfCpuMs: this.selfCpuMs, problem: this.failure };
-    const reading = readOffCpu(this.stdout);
+    const reading = readOffCpu(this.child?.stdout ?? "");
     if (!reading) {
-      const line = this.stderr.split("\n").map((l) => l.trim()).find((l) => l && !/^Attaching/.test(l));
+      const line = this.child?.problemLine(BPFTRACE_NOISE);
       return { reading: null, method: OFF_CPU_METHOD, selfCpuMs: this.selfCpuMs, problem: `bpftrace printed no off-CPU times${line ? `: ${line}` : ""}` };
     }
     return { reading, method: OFF_CPU_METHOD, selfCpuMs: this.selfCpuMs, problem: null };
   }
 
   killNow(): void {
-    const c = this.child;
-    if (c?.pid !== undefined && c.exitCode === null && c.signalCode === null) {
-      try {
-        process.kill(-c.pid, "SIGKILL");
-      } catch {
-        // gone
-      }
-    }
+    this.child?.killNow();
   }
 }
 

@@ -4,13 +4,14 @@
  * connections a process opens and closes within the window (an HTTP/1.0 client or server makes one
  * per request), and how often it sends, receives, waits and sleeps.
  *
- * perf is our own child in its own process group, running `timeout <window + margin> cat` (reading a pipe from the harness) as its workload
- * so that it ends by itself even if the harness is SIGKILLed; stop() interrupts that group (the
- * Ctrl-C perf expects), after which perf prints its counts. The measured processes are never signalled.
+ * perf is our own child in its own process group (tracer-child.ts), running `timeout <window + margin> cat`
+ * (reading a pipe from the harness) as its workload so that it ends by itself even if the harness is
+ * SIGKILLed; stop() interrupts that group (the Ctrl-C perf expects), after which perf prints its
+ * counts. The measured processes are never signalled.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { nowSeconds } from "./tree-snapshot.js";
+import { TracerChild } from "./tracer-child.js";
 
 export const PERF_SOURCE = "perf stat (syscalls tracepoints)";
 
@@ -54,6 +55,9 @@ export function perfEvents(): PerfEvent[] {
   }
   return all;
 }
+
+/** perf's stderr lines that are not what went wrong (permission, unknown event): its start and stop, and its counts (comma-separated). */
+const PERF_NOISE = [/^Events (enabled|disabled)$/, /,/];
 
 /** counts by thread id, by event name */
 export type ThreadCounts = Map<number, Map<string, number>>;
@@ -102,12 +106,10 @@ function threadIds(pid: number): number[] {
  * failed); stop() ends it and returns the counts per measured process (by key).
  */
 export class SyscallCounter {
-  private child?: ChildProcess;
-  private stderr = "";
+  private child?: TracerChild;
   private enabledAt = Number.NaN;
   private stoppedAt = Number.NaN;
   private failure?: string;
-  private exited?: Promise<void>;
   private readonly tidKey = new Map<number, string>();
   private readonly names = new Map<string, string>();
   private note?: string;
@@ -155,7 +157,7 @@ export class SyscallCounter {
       }
       // perf counts for as long as its workload runs: `cat` on a pipe from this process, which ends
       // when the harness does (SIGKILL included: the kernel closes the pipe), bounded by `timeout`
-      await this.attempt([...argsFor(filters), "-p", pids.join(","), "--", "timeout", "--foreground", String(Math.ceil(maxS)), "cat"]);
+      await this.attempt([...argsFor(filters), "-p", pids.join(",")], maxS);
       if (!Number.isNaN(this.enabledAt)) {
         if (!filters) {
           const unfiltered = "connect and accept were counted without their filters (perf could not set them while threads came and went): connect counts every address family, accept its failed calls too";
@@ -163,46 +165,31 @@ export class SyscallCounter {
         }
         break;
       }
-      if (!this.stderr.includes("Problems finding threads") && !this.stderr.includes("failed to set filter")) break;
+      const stderr = this.child?.stderr ?? "";
+      if (!stderr.includes("Problems finding threads") && !stderr.includes("failed to set filter")) break;
       this.failure = undefined;
-      this.stderr = "";
     }
     if (Number.isNaN(this.enabledAt) && !this.failure) {
-      this.failure = `perf did not start counting: ${firstProblemLine(this.stderr) ?? "no output within 5 s"}`;
+      this.failure = `perf did not start counting: ${this.child?.problemLine(PERF_NOISE) ?? "no output within 5 s"}`;
       await this.stop();
     }
   }
 
   /** One start of perf: returns once it counts, has failed, or 5 s passed. */
-  private async attempt(args: string[]): Promise<void> {
-    let child: ChildProcess;
-    try {
-      // stdin stays open (never ended): its close is the workload's cue that the harness is gone
-      child = spawn("perf", args, { detached: true, stdio: ["pipe", "ignore", "pipe"] });
-    } catch (err) {
-      this.failure = `perf could not be started: ${(err as Error).message}`;
-      return;
-    }
-    this.child = child;
-    this.exited = new Promise((resolve) => child.once("close", () => resolve()));
-    const started = new Promise<void>((resolve) => {
-      child.once("error", (err) => {
-        const code = (err as NodeJS.ErrnoException).code;
-        this.failure = code === "ENOENT" ? "perf is not installed (linux-perf / linux-tools): syscalls were not counted" : `perf could not be started: ${err.message}`;
-        resolve();
-      });
-      child.once("close", () => resolve());
-      child.stderr?.on("data", (c: Buffer) => {
-        this.stderr += c.toString();
-        if (Number.isNaN(this.enabledAt) && this.stderr.includes("Events enabled")) {
-          this.enabledAt = nowSeconds();
-          resolve();
-        }
-      });
+  private async attempt(args: string[], maxS: number): Promise<void> {
+    // a try that failed (perf refused a pid) is stopped before the next begins
+    await this.child?.stop(3000);
+    const child = new TracerChild({
+      command: "perf",
+      args,
+      bound: { seconds: maxS, as: "--" },
+      stdout: "ignore",
+      whenMissing: "perf is not installed (linux-perf / linux-tools): syscalls were not counted",
     });
+    this.child = child;
     // perf attaches within tens of milliseconds; a perf that neither counts nor fails in 5 s is stopped by start()
-    const timeout = new Promise<void>((resolve) => setTimeout(resolve, 5000).unref());
-    await Promise.race([started, timeout]);
+    if ((await child.ready((_out, err) => err.includes("Events enabled"), 5000)) === "ready") this.enabledAt = nowSeconds();
+    if (child.startProblem) this.failure = child.startProblem;
   }
 
   /**
@@ -210,30 +197,22 @@ export class SyscallCounter {
    * (hundreds of ms: it removes its tracepoints) to print, which stop() waits for.
    */
   interrupt(): void {
-    const child = this.child;
-    if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null || !Number.isNaN(this.stoppedAt)) return;
+    if (!this.child?.running || !Number.isNaN(this.stoppedAt)) return;
     this.stoppedAt = nowSeconds();
-    signalGroup(child.pid, "SIGINT");
+    this.child.interrupt();
   }
 
   /** Stop perf (if it runs) and collect its counts. Safe to call twice; never leaves perf running. */
   async stop(): Promise<SyscallCounts> {
-    const child = this.child;
     this.interrupt();
-    if (child && child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
-      const done = await Promise.race([this.exited?.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3000).unref())]);
-      if (!done) {
-        signalGroup(child.pid, "SIGKILL");
-        await this.exited;
-        this.failure ??= "perf did not print its counts within 3 s of being stopped";
-      }
-    }
+    if (this.child && !(await this.child.stop(3000))) this.failure ??= "perf did not print its counts within 3 s of being stopped";
     if (Number.isNaN(this.stoppedAt)) this.stoppedAt = nowSeconds();
     if (this.failure) return { byKey: null, coveredS: 0, problem: this.failure };
     if (Number.isNaN(this.enabledAt)) return { byKey: null, coveredS: 0, problem: "perf never started counting" };
-    const perThread = parsePerfPerThread(this.stderr, this.names);
+    const stderr = this.child?.stderr ?? "";
+    const perThread = parsePerfPerThread(stderr, this.names);
     if (perThread.size === 0) {
-      const why = firstProblemLine(this.stderr);
+      const why = this.child?.problemLine(PERF_NOISE);
       return { byKey: null, coveredS: 0, problem: `perf printed no counts${why ? `: ${why}` : ""}` };
     }
     const byKey = new Map<string, Map<string, number>>();
@@ -250,23 +229,8 @@ export class SyscallCounter {
 
   /** Synchronous last resort for an exiting harness: kill perf's group. */
   killNow(): void {
-    const child = this.child;
-    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) signalGroup(child.pid, "SIGKILL");
+    this.child?.killNow();
   }
-}
-
-function signalGroup(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, sig);
-  } catch {
-    // already gone
-  }
-}
-
-/** perf's first line that says what went wrong (permission, unknown event), for the note. */
-function firstProblemLine(stderr: string): string | undefined {
-  const lines = stderr.split("\n").map((l) => l.trim()).filter((l) => l && !/^Events (enabled|disabled)$/.test(l) && !/^(sleep|timeout|cat): /.test(l) && !/,/.test(l));
-  return lines[0];
 }
 
 /** Whether perf is on the PATH (for tests and notes). */

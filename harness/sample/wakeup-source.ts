@@ -14,17 +14,18 @@
  * when the harness does (the kernel closes the pipe) or at the bound. The measured processes are
  * never signalled.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import type { Sampler } from "./sampler.js";
 import { readStat } from "./proc.js";
-import { boundWorkload } from "../util/bound-workload.js";
+import { BPFTRACE_NOISE, TracerChild } from "./tracer-child.js";
 import { nowSeconds } from "./tree-snapshot.js";
 import { contextEvents, diffSnapshots, parsePrintout, splitPrintouts, wakeupProgram, type WakeSnapshot } from "./wakeup-program.js";
 import { uncountedWakeups, wakeupFigures, type ResolvedWake } from "../analyze/wakeup-figures.js";
 import type { WakeupFigures } from "../analyze/result-types.js";
 
 export const WAKEUP_METHOD = "bpftrace on sched:sched_waking, counted in the kernel";
+
+const NOT_INSTALLED = "bpftrace not installed (apt-get install bpftrace): wake-ups by waker were not counted";
 
 const TRACEFS = ["/sys/kernel/tracing/events", "/sys/kernel/debug/tracing/events"];
 
@@ -41,7 +42,7 @@ function tracefsHas(): (event: string) => boolean {
 
 /** Why wake-ups cannot be counted on this machine, or null when they may be. */
 export function wakeupsUnavailable(): string | null {
-  if (!(process.env.PATH ?? "").split(":").some((d) => d && existsSync(`${d}/bpftrace`))) return "bpftrace not installed (apt-get install bpftrace): wake-ups by waker were not counted";
+  if (!(process.env.PATH ?? "").split(":").some((d) => d && existsSync(`${d}/bpftrace`))) return NOT_INSTALLED;
   let caps = 0n;
   try {
     const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync("/proc/self/status", "utf8"));
@@ -56,20 +57,10 @@ export function wakeupsUnavailable(): string | null {
   return null;
 }
 
-/** The bpftrace line that says what went wrong (the RLIMIT_MEMLOCK warning is not a failure on kernels ≥ 5.11). */
-function firstError(stderr: string): string | undefined {
-  return stderr
-    .split("\n")
-    .map((l) => l.trim())
-    .find((l) => l && !/RLIMIT_MEMLOCK/.test(l) && !/^Attaching \d+ probes/.test(l) && !/^(timeout|cat): /.test(l));
-}
 
 export class WakeupSource {
-  private child?: ChildProcess;
-  private stdout = "";
-  private stderr = "";
+  private child?: TracerChild;
   private failure?: string;
-  private exited?: Promise<void>;
   private startSnap?: WakeSnapshot;
   private endSnap?: WakeSnapshot;
   private startAt = Number.NaN;
@@ -77,7 +68,6 @@ export class WakeupSource {
   /** tid → tgid, read at the end while the threads live */
   private readonly tgidOf = new Map<number, number>();
   private events: string[] = [];
-  private readonly onExit = (): void => this.killNow();
 
   /** enabled: false for `--wakeups off` */
   constructor(
@@ -104,50 +94,18 @@ export class WakeupSource {
     const has = tracefsHas();
     this.events = contextEvents(has);
     const program = wakeupProgram(has, process.pid);
-    let child: ChildProcess;
-    try {
-      // bpftrace wants absolute paths for its workload (a /bin → /usr/bin link makes `timeout` ambiguous)
-      const workload = boundWorkload(boundS + MARGIN_S);
-      child = spawn("bpftrace", ["-B", "none", "-c", workload, "-e", program], {
-        detached: true,
-        // stdin stays open (never ended): its close is the workload's cue that the harness is gone
-        stdio: ["pipe", "pipe", "pipe"],
-        env: { ...process.env, BPFTRACE_MAP_KEYS_MAX: String(MAP_KEYS) },
-      });
-    } catch (err) {
-      this.failure = `bpftrace could not be started: ${(err as Error).message}`;
-      return;
-    }
-    this.child = child;
-    process.once("exit", this.onExit);
-    this.exited = new Promise((resolve) => child.once("close", () => resolve()));
-    child.stdout?.on("data", (c: Buffer) => (this.stdout += c.toString()));
-    child.stderr?.on("data", (c: Buffer) => (this.stderr += c.toString()));
-    const ready = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 20_000);
-      timer.unref();
-      const check = (): void => {
-        if (this.stdout.includes("ready\n")) {
-          clearTimeout(timer);
-          resolve(true);
-        }
-      };
-      child.stdout?.on("data", check);
-      child.once("error", (err) => {
-        const code = (err as NodeJS.ErrnoException).code;
-        this.failure = code === "ENOENT" ? "bpftrace not installed (apt-get install bpftrace): wake-ups by waker were not counted" : `bpftrace could not be started: ${err.message}`;
-        clearTimeout(timer);
-        resolve(false);
-      });
-      child.once("close", () => {
-        clearTimeout(timer);
-        resolve(false);
-      });
+    const child = new TracerChild({
+      command: "bpftrace",
+      args: ["-B", "none", "-e", program],
+      bound: { seconds: boundS + MARGIN_S, as: "-c" },
+      env: { BPFTRACE_MAP_KEYS_MAX: String(MAP_KEYS) },
+      whenMissing: NOT_INSTALLED,
     });
-    if (!ready) {
-      const line = firstError(this.stderr) ?? "no output within 20 s";
+    this.child = child;
+    if ((await child.ready((out) => out.includes("ready\n"), 20_000)) !== "ready") {
+      const line = child.problemLine(BPFTRACE_NOISE) ?? "no output within 20 s";
       const refused = /not permitted|permission denied|failed to load|error loading|bpf\(|verifier|attach/i.test(line);
-      this.failure ??= `${refused ? "the kernel refused BPF" : "bpftrace failed"} (bpftrace: ${line}): wake-ups by waker were not counted`;
+      this.failure ??= child.startProblem ?? `${refused ? "the kernel refused BPF" : "bpftrace failed"} (bpftrace: ${line}): wake-ups by waker were not counted`;
       await this.stop();
     }
   }
@@ -157,7 +115,8 @@ export class WakeupSource {
     if (this.failure || !this.child) return;
     this.startAt = nowSeconds();
     this.startSnap = await this.printout(1);
-    if (!this.startSnap) this.failure ??= `bpftrace did not print its counts at the window's start${firstError(this.stderr) ? ` (${firstError(this.stderr)})` : ""}`;
+    const why = this.child.problemLine(BPFTRACE_NOISE);
+    if (!this.startSnap) this.failure ??= `bpftrace did not print its counts at the window's start${why ? ` (${why})` : ""}`;
   }
 
   /** At the window's last reading: the counts, then the processes of the threads woken (while they live). */
@@ -178,22 +137,12 @@ export class WakeupSource {
 
   /** Stop bpftrace if it runs (call in finally). Never leaves it running. */
   async stop(): Promise<void> {
-    const child = this.child;
-    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-      signalGroup(child.pid, "SIGINT");
-      const done = await Promise.race([this.exited?.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3000).unref())]);
-      if (!done) {
-        signalGroup(child.pid, "SIGKILL");
-        await this.exited;
-      }
-    }
-    process.removeListener("exit", this.onExit);
+    await this.child?.stop(3000);
   }
 
   /** Synchronous last resort for an exiting harness. */
   killNow(): void {
-    const child = this.child;
-    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) signalGroup(child.pid, "SIGKILL");
+    this.child?.killNow();
   }
 
   /** Every measured process's wake-ups; absent (undefined) when the window never started. */
@@ -260,17 +209,12 @@ export class WakeupSource {
   /** Ask for printout number `n` (SIGUSR1) and wait for it (5 s at most). */
   private async printout(n: number): Promise<WakeSnapshot | undefined> {
     const child = this.child;
-    if (child?.pid === undefined || child.exitCode !== null) return undefined;
-    try {
-      process.kill(child.pid, "SIGUSR1");
-    } catch {
-      return undefined;
-    }
+    if (!child?.signal("SIGUSR1")) return undefined;
     const deadline = nowSeconds() + 5;
     while (nowSeconds() < deadline) {
-      const blocks = splitPrintouts(this.stdout);
+      const blocks = splitPrintouts(child.stdout);
       if (blocks.length >= n) return parsePrintout(blocks[n - 1] as string);
-      if (child.exitCode !== null) return undefined;
+      if (!child.running) return undefined;
       await new Promise((r) => setTimeout(r, 10));
     }
     return undefined;
@@ -283,13 +227,5 @@ function readTgid(tid: number): number | undefined {
     return m ? Number(m[1]) : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function signalGroup(pid: number, sig: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, sig);
-  } catch {
-    // already gone
   }
 }

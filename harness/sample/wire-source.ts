@@ -28,14 +28,13 @@ export class WireSource {
   private endMark?: Mark;
   private readonly counter = new SyscallCounter();
   private counts?: SyscallCounts;
-  private readonly onExit = (): void => this.counter.killNow();
 
   constructor(private readonly sampler: Sampler) {}
 
   /** At the window's first reading: read the sockets, then start counting syscalls (perf takes ~50-150 ms to attach). */
   async start(windowS: number): Promise<void> {
     this.startMark = await this.mark();
-    process.once("exit", this.onExit);
+    // perf is killed by its own exit hook if the harness exits first (tracer-child.ts)
     await this.counter.start(this.trees(), windowS + PERF_MARGIN_S);
   }
 
@@ -48,7 +47,6 @@ export class WireSource {
   /** Stop perf if it still runs (call in finally). */
   async stop(): Promise<void> {
     this.counts ??= await this.counter.stop();
-    process.removeListener("exit", this.onExit);
   }
 
   /** The wire and syscall figures of one measured process; {} when the window never started. */

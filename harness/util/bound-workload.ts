@@ -2,7 +2,7 @@
  * The workload a tracer (bpftrace -c, perf -- ...) runs so that it never outlives the harness:
  * `timeout --foreground N cat` reading a pipe from the harness. When the harness ends, even by
  * SIGKILL, the kernel closes the pipe, cat ends, and the tracer with it; `timeout` bounds it anyway.
- * The tracer must be spawned with stdin: "pipe", never ended.
+ * The tracer must be spawned with stdin: "pipe", never ended: sample/tracer-child.ts does both.
  */
 import { existsSync, realpathSync } from "node:fs";
 
@@ -19,7 +19,7 @@ export function onPath(name: string): string | undefined {
   return undefined;
 }
 
-/** The workload as one command line, for bpftrace's -c. */
-export function boundWorkload(seconds: number): string {
-  return `${onPath("timeout") ?? "timeout"} --foreground ${Math.ceil(seconds)} ${onPath("cat") ?? "cat"}`;
+/** The workload's argv (perf runs it after `--`; bpftrace's -c takes it as one line). */
+export function boundWorkloadArgv(seconds: number): string[] {
+  return [onPath("timeout") ?? "timeout", "--foreground", String(Math.ceil(seconds)), onPath("cat") ?? "cat"];
 }

@@ -2,28 +2,14 @@
  * --profile cpu: V8's CPU profiler in every Node process (a preload through node:inspector), cut to
  * the window, plus every thread's waits from the scheduler (bpftrace, or /proc where it cannot run).
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { RunResult } from "../../harness/analyze/result-types.js";
-import type { ProfileArtifact } from "../../harness/profile/types.js";
 import { wallShares } from "../../harness/profile/wall-clock.js";
 import { offCpuUnavailableReason } from "../../harness/profile/off-cpu.js";
 import { leftoverProcesses } from "../global-setup.js";
 import { runHarness, tempDir } from "../helpers/cli.js";
-
-interface SummaryFile {
-  profiler: string;
-  artifacts: ProfileArtifact[];
-}
-
-function read(out: string): { result: RunResult; report: string; summary: SummaryFile } {
-  return {
-    result: JSON.parse(readFileSync(join(out, "result.json"), "utf8")) as RunResult,
-    report: readFileSync(join(out, "report.md"), "utf8"),
-    summary: JSON.parse(readFileSync(join(out, "profiles", "summary.json"), "utf8")) as SummaryFile,
-  };
-}
+import { readProfileRun as read } from "../helpers/profile-run.js";
 
 const bpftraceMissing = offCpuUnavailableReason();
 if (bpftraceMissing) console.warn(`profile-cpu: ${bpftraceMissing}; the scheduler side is tested through /proc only`);

@@ -5,23 +5,9 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { RunResult } from "../../harness/analyze/result-types.js";
-import type { ProfileArtifact } from "../../harness/profile/types.js";
 import { leftoverProcesses } from "../global-setup.js";
 import { runHarness, tempDir } from "../helpers/cli.js";
-
-interface SummaryFile {
-  profiler: string;
-  artifacts: ProfileArtifact[];
-}
-
-function read(out: string): { result: RunResult; report: string; summary: SummaryFile } {
-  return {
-    result: JSON.parse(readFileSync(join(out, "result.json"), "utf8")) as RunResult,
-    report: readFileSync(join(out, "report.md"), "utf8"),
-    summary: JSON.parse(readFileSync(join(out, "profiles", "summary.json"), "utf8")) as SummaryFile,
-  };
-}
+import { readProfileRun as read, type SummaryFile } from "../helpers/profile-run.js";
 
 function idleShare(s: SummaryFile, process: string): number {
   return s.artifacts.find((a) => a.process === process)?.summary?.categories.find((c) => c.category === "idle")?.share ?? Number.NaN;
