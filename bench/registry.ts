@@ -5,5 +5,6 @@ import { gateQuality } from "./gate-quality.js";
 import { overhead } from "./overhead.js";
 import { harnessCost } from "./harness-cost.js";
 import { wakeupCost } from "./wakeup-cost.js";
+import { wireCost } from "./wire-cost.js";
 
-export const benchmarks: Benchmark[] = [gateQuality, overhead, accuracy, harnessCost, wakeupCost];
+export const benchmarks: Benchmark[] = [gateQuality, overhead, accuracy, harnessCost, wakeupCost, wireCost];
