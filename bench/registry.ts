@@ -6,5 +6,6 @@ import { overhead } from "./overhead.js";
 import { harnessCost } from "./harness-cost.js";
 import { wakeupCost } from "./wakeup-cost.js";
 import { wireCost } from "./wire-cost.js";
+import { wakeupProgramCost } from "./wakeup-program-cost.js";
 
-export const benchmarks: Benchmark[] = [gateQuality, overhead, accuracy, harnessCost, wakeupCost, wireCost];
+export const benchmarks: Benchmark[] = [gateQuality, overhead, accuracy, harnessCost, wakeupCost, wireCost, wakeupProgramCost];

@@ -166,7 +166,7 @@ async function run(): Promise<BenchOutput> {
     "",
     "## One reading of the TCP sockets (what the wire does at the window's start and end)",
     "",
-    `\`ss -tanieHO\` through bash (as harness/sample/wire.ts runs it) plus the fd tables of 3 pids, ${READINGS} readings in a row, ${ss.sockets} TCP sockets on the host.`,
+    `\`ss -tanieHO\` through bash (as harness/sample/wire.ts runs it) plus the fd tables of 3 pids, ${READINGS} readings in a row, ${ss.sockets} TCP socket(s) on the host.`,
     "",
     "| Wall per reading | bash + ss CPU per reading (reaped children, 10 ms ticks) | This process's CPU per reading (spawn, parse, fd tables) |",
     "| ---: | ---: | ---: |",
