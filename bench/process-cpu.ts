@@ -3,7 +3,8 @@
  * `perf stat -e task-clock` (nanoseconds over its whole life, every thread and any child it starts),
  * and the bench reads the sum of its threads' /proc/<pid>/task/<tid>/schedstat (nanoseconds on CPU)
  * every quarter second, so the cost over a steady stretch can be told apart from start-up and the
- * final report writing.
+ * final report writing. A hook at each reading lets a bench read the command's children too
+ * (bench/tree-cpu.ts).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
@@ -82,18 +83,25 @@ export function parseTaskClockMs(text: string): number | null {
   return null;
 }
 
+export interface MeasureOptions {
+  /** the command's environment (default: this process's) */
+  env?: NodeJS.ProcessEnv;
+  /** called at every reading with the measured pid and the seconds since spawn (e.g. to read its children too) */
+  onReading?: (pid: number, t: number) => void;
+}
+
 /**
  * Run a command to its end (its output discarded), under perf stat when available and `underPerf`
- * (perf counts the children too: off for a command that starts other programs), reading its threads'
- * CPU every `everyMs`.
+ * (perf counts the children too: off for a command that starts programs that are not its own cost),
+ * reading its threads' CPU every `everyMs`.
  */
-export async function measureCommand(cmd: string, args: string[], everyMs = 250, underPerf = true): Promise<CommandCost> {
+export async function measureCommand(cmd: string, args: string[], everyMs = 250, underPerf = true, opts: MeasureOptions = {}): Promise<CommandCost> {
   const usePerf = underPerf && hasPerfStat();
   const dir = mkdtempSync(join(tmpdir(), "harness-cost-perf-"));
   const perfOut = join(dir, "perf.txt");
   const argv = usePerf ? ["stat", "-x,", "-e", "task-clock", "-o", perfOut, "--", cmd, ...args] : args;
   const t0 = now();
-  const child = spawn(usePerf ? "perf" : cmd, argv, { stdio: "ignore" });
+  const child = spawn(usePerf ? "perf" : cmd, argv, { stdio: "ignore", env: opts.env ?? process.env });
   const readings: CpuReading[] = [];
   let pid: number | undefined = usePerf ? undefined : child.pid;
   let exited = false;
@@ -102,8 +110,12 @@ export async function measureCommand(cmd: string, args: string[], everyMs = 250,
   while (!exited) {
     if (pid === undefined && child.pid !== undefined) pid = childOf(child.pid);
     if (pid !== undefined) {
+      const t = now() - t0;
       const ns = threadsCpuNs(pid);
-      if (ns !== undefined) readings.push({ t: now() - t0, ns });
+      if (ns !== undefined) {
+        readings.push({ t, ns });
+        opts.onReading?.(pid, t);
+      }
     }
     await Promise.race([done, new Promise((r) => setTimeout(r, everyMs))]);
   }
