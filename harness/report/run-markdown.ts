@@ -44,7 +44,11 @@ export function renderRunMarkdown(r: RunResult, extras: RunReportExtras = {}): s
       `Server counters over the window (from ${code(srv.metricsUrl ?? "")}): **${num(srv.pollsPerS)} polls/s**, ${share(srv.emptyPollRatio)} of them empty, ${num(srv.claimsPerS, 2)} claims/s.`,
     ];
     if (srv.notificationsPerS) lines.push(`Notifications: ${num(srv.notificationsPerS, 2)}/s sent, ${num(srv.notifiedPollsPerS, 2)} polls/s triggered by one, ${num(srv.notifiedEmptyPollsPerS, 2)}/s of those empty (wasted wake-ups).`);
-    if (srv.longPollsReleasedByWorkPerS || srv.longPollsTimedOutPerS) lines.push(`Long-polls: ${num(srv.longPollsReleasedByWorkPerS, 2)}/s released by work, ${num(srv.longPollsTimedOutPerS, 2)}/s by timeout.`);
+    if (srv.longPollsReleasedByWorkPerS || srv.longPollsTimedOutPerS) {
+      // without notification streams, polls triggered by a notification are held long-polls woken through the database (replicas)
+      const woken = !srv.notificationsPerS && srv.notifiedPollsPerS ? `; ${num(srv.notifiedPollsPerS, 2)}/s wake-ups of held polls by a job heard through the database, ${num(srv.notifiedEmptyPollsPerS, 2)}/s of them found it taken (wasted wake-ups)` : "";
+      lines.push(`Long-polls: ${num(srv.longPollsReleasedByWorkPerS, 2)}/s released by work, ${num(srv.longPollsTimedOutPerS, 2)}/s by timeout${woken}.`);
+    }
     if (srv.pickupLatencyMs) {
       const l = srv.pickupLatencyMs;
       lines.push(`Pickup latency (enqueue to claim, server clock, ${l.count} jobs; estimates inside the server's histogram buckets): ${latencyQuantiles(l)}.`);

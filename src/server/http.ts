@@ -8,7 +8,7 @@ import { createMetrics, type Metrics } from "./metrics.js";
 import { Notifier, type NotifyMode } from "./notifier.js";
 import { JobStore, type Job, type Store } from "./store.js";
 import { PostgresStore } from "./store-postgres.js";
-import { PostgresBus } from "./notify-postgres.js";
+import { BROADCAST_CHANNEL, PostgresBus, queueChannel } from "./notify-postgres.js";
 import { createRequestLog, type RequestLogMode } from "./request-log.js";
 
 export interface ServerOptions {
@@ -62,10 +62,21 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
   const metrics = createMetrics();
   const store: Store = opts.databaseUrl ? await PostgresStore.open(opts.databaseUrl) : new JobStore(opts.db);
   const notifier = new Notifier(opts.notify ?? "off", metrics, opts.sseHeartbeatMs ?? 15_000);
-  if (store instanceof PostgresStore && opts.notify && opts.notify !== "off" && opts.databaseUrl) {
-    notifier.attachBus(await PostgresBus.open(opts.databaseUrl, store.pool, (job) => notifier.deliver(job)));
-  }
   const longPolls = new LongPolls(metrics);
+  // on Postgres, other replicas may share the database: their jobs are heard through it (LISTEN/NOTIFY)
+  let bus: PostgresBus | undefined;
+  if (store instanceof PostgresStore && opts.databaseUrl) {
+    bus = await PostgresBus.open(opts.databaseUrl, store.pool, (job, channel) => {
+      if (channel === BROADCAST_CHANNEL) return notifier.deliver(job);
+      // a queue's channel: notified by every enqueue of that queue, on whichever replica
+      longPolls.wake(job.queue);
+      notifier.heardOnQueueChannel(job);
+    });
+    const relay = bus;
+    longPolls.attachRelay({ listen: (queue) => relay.watch(queueChannel(queue)), unlisten: (queue) => relay.unwatch(queueChannel(queue)) });
+    if (opts.notify && opts.notify !== "off") notifier.attachBus(bus);
+  }
+  const relayed = bus !== undefined;
   const requestLog = createRequestLog(opts.log ?? "none");
   /** per worker+loop: when the response to its previous poll was finished */
   const lastAnswered = new Map<string, number>();
@@ -111,9 +122,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       }
       sendJson(res, 200, { job: job ?? null });
     };
-    const job = await claim(queue, worker, loop);
-    if (job || waitMs === 0) return answer(job);
-    await longPolls.hold(queue, worker, loop, waitMs, answer, (gone) => res.once("close", gone));
+    await longPolls.poll(queue, worker, loop, waitMs, () => claim(queue, worker, loop), answer, (gone) => res.once("close", gone));
   }
 
   async function enqueue(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -124,7 +133,8 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     metrics.enqueued.inc({ queue });
     sendJson(res, 201, { id: job.id, enqueuedAt: job.enqueuedAt });
     notifier.publish(job);
-    void longPolls.release(queue, (w) => claim(queue, w.worker, w.loop));
+    // relayed: every replica (this one too) wakes its long-polls when it hears the enqueue's NOTIFY
+    if (!relayed) longPolls.wake(queue);
   }
 
   async function complete(req: IncomingMessage, res: ServerResponse, id: number): Promise<void> {
@@ -181,6 +191,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     closing ??= new Promise<void>((done) => {
       notifier.close();
       longPolls.closeAll();
+      void bus?.close();
       server.close(() => {
         requestLog.close();
         void Promise.resolve(store.close()).then(done);
@@ -194,6 +205,7 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     server.once("error", (err) => {
       void store.close();
       notifier.close();
+      void bus?.close();
       reject(err);
     });
     server.listen(opts.port ?? 0, host, () => {

@@ -2,7 +2,9 @@
  * Work-available notifications over Server-Sent Events. off: streams stay open and silent;
  * broadcast: every enqueue goes to every subscriber (seed 002); targeted: only to subscribers of
  * the job's queue (seed 003). With a database bus (Postgres LISTEN/NOTIFY, notify-postgres.ts) an
- * enqueue is published to the database and every replica delivers what it hears to its own subscribers.
+ * enqueue is published to the database and every replica delivers what it hears to its own subscribers:
+ * broadcast on its own channel; targeted on the queue's channel, which the store's enqueue notifies
+ * itself (store-postgres.ts), so nothing more is published for it here.
  */
 import type { ServerResponse } from "node:http";
 import type { Metrics } from "./metrics.js";
@@ -32,7 +34,7 @@ export class Notifier {
   /** Relay through the database from now on (broadcast: one channel; targeted: a channel per watched queue). */
   attachBus(bus: PostgresBus): void {
     this.bus = bus;
-    if (this.mode === "broadcast") bus.watch(BROADCAST_CHANNEL);
+    if (this.mode === "broadcast") void bus.watch(BROADCAST_CHANNEL);
   }
 
   subscribe(res: ServerResponse, queues: string[]): void {
@@ -42,7 +44,7 @@ export class Notifier {
     this.subscribers.add(sub);
     this.metrics.sseSubscribers.set(this.subscribers.size);
     const watched = this.bus && this.mode === "targeted" ? [...sub.queues].map(queueChannel) : [];
-    for (const c of watched) this.bus?.watch(c);
+    for (const c of watched) void this.bus?.watch(c);
     res.on("close", () => {
       for (const c of watched) this.bus?.unwatch(c);
       this.subscribers.delete(sub);
@@ -52,8 +54,14 @@ export class Notifier {
 
   publish(job: { id: number; queue: string }): void {
     if (!this.bus || this.mode === "off") return this.deliver(job);
-    // every replica (this one too) hears it from the database and delivers it to its own subscribers
-    this.bus.publish(this.mode === "broadcast" ? BROADCAST_CHANNEL : queueChannel(job.queue), job).catch(() => {});
+    // every replica (this one too) hears it from the database and delivers it to its own subscribers;
+    // targeted: the enqueue's own NOTIFY on the queue's channel is the one they hear
+    if (this.mode === "broadcast") this.bus.publish(BROADCAST_CHANNEL, job).catch(() => {});
+  }
+
+  /** A job heard on a queue's channel: delivered to this process's subscribers when notifications are targeted. */
+  heardOnQueueChannel(job: { id: number; queue: string }): void {
+    if (this.bus && this.mode === "targeted") this.deliver(job);
   }
 
   /** Deliver a job to this process's subscribers. */
@@ -70,8 +78,8 @@ export class Notifier {
     }
   }
 
+  /** Ends the streams (the bus is the server's to close). */
   close(): void {
-    void this.bus?.close();
     if (this.heartbeat) clearInterval(this.heartbeat);
     for (const s of this.subscribers) s.res.end();
     this.subscribers.clear();

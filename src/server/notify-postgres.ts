@@ -3,6 +3,8 @@
  * of them: Postgres LISTEN/NOTIFY (as graphile-worker, River and Oban use it).
  * broadcast: one channel, every replica listens and relays each job to all its subscribers.
  * targeted: one channel per queue, a replica listens only on the queues its subscribers want.
+ * The queue's channel also wakes held long-polls (longpoll.ts): the store's enqueue notifies it in
+ * the same statement as the insert (store-postgres.ts), so it is delivered when the job is committed.
  */
 import { createHash } from "node:crypto";
 import pg from "pg";
@@ -21,18 +23,20 @@ export interface JobNote {
 
 export class PostgresBus {
   private readonly listening = new Map<string, number>();
+  /** per channel: its LISTEN, settled once the database has it (a NOTIFY before that is not heard) */
+  private readonly listened = new Map<string, Promise<void>>();
   private closed = false;
 
   private constructor(
     private readonly listener: pg.Client,
     private readonly publisher: pg.Pool,
-    private readonly onJob: (job: JobNote) => void,
+    private readonly onJob: (job: JobNote, channel: string) => void,
   ) {
     listener.on("notification", (msg) => {
       if (!msg.payload) return;
       try {
         const j = JSON.parse(msg.payload) as JobNote;
-        if (typeof j.id === "number" && typeof j.queue === "string") this.onJob(j);
+        if (typeof j.id === "number" && typeof j.queue === "string") this.onJob(j, msg.channel);
       } catch {
         // not ours: ignore
       }
@@ -41,7 +45,7 @@ export class PostgresBus {
   }
 
   /** A dedicated listening connection; `publisher` (the store's pool) sends the NOTIFYs. */
-  static async open(url: string, publisher: pg.Pool, onJob: (job: JobNote) => void): Promise<PostgresBus> {
+  static async open(url: string, publisher: pg.Pool, onJob: (job: JobNote, channel: string) => void): Promise<PostgresBus> {
     const listener = new pg.Client({ connectionString: url });
     await listener.connect();
     return new PostgresBus(listener, publisher, onJob);
@@ -51,17 +55,30 @@ export class PostgresBus {
     await this.publisher.query({ name: "notify", text: "SELECT pg_notify($1, $2)", values: [channel, JSON.stringify({ id: job.id, queue: job.queue })] });
   }
 
-  /** LISTEN on a channel (counted: a second watcher of the same channel costs nothing). */
-  watch(channel: string): void {
+  /**
+   * LISTEN on a channel (counted: a second watcher of the same channel costs nothing). Resolves once
+   * the database has the LISTEN (never rejects: a failed LISTEN only means nothing is heard).
+   */
+  watch(channel: string): Promise<void> {
     const n = this.listening.get(channel) ?? 0;
     this.listening.set(channel, n + 1);
-    if (n === 0 && !this.closed) this.listener.query(`LISTEN ${this.listener.escapeIdentifier(channel)}`).catch(() => {});
+    if (n === 0 && !this.closed) {
+      this.listened.set(
+        channel,
+        this.listener.query(`LISTEN ${this.listener.escapeIdentifier(channel)}`).then(
+          () => {},
+          () => {},
+        ),
+      );
+    }
+    return this.listened.get(channel) ?? Promise.resolve();
   }
 
   unwatch(channel: string): void {
     const n = this.listening.get(channel) ?? 0;
     if (n <= 1) {
       this.listening.delete(channel);
+      this.listened.delete(channel);
       if (n === 1 && !this.closed) this.listener.query(`UNLISTEN ${this.listener.escapeIdentifier(channel)}`).catch(() => {});
     } else this.listening.set(channel, n - 1);
   }

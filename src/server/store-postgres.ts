@@ -2,9 +2,13 @@
  * The Postgres job store: every poll is a real query over the network to a database server, the way
  * pg-boss, graphile-worker, River and Oban poll. A claim is one statement (one transaction): the
  * oldest pending job of the queue, locked with FOR UPDATE SKIP LOCKED so replicas never claim the
- * same job, found through an index on (queue, state, id).
+ * same job, found through an index on (queue, state, id). An enqueue notifies the queue's channel in
+ * the same statement (delivered at its commit, so a listener that hears it can claim the job), as
+ * graphile-worker's insert trigger does: every replica holding a long-poll (or, targeted, an SSE
+ * subscriber) on that queue hears it.
  */
 import pg from "pg";
+import { queueChannel } from "./notify-postgres.js";
 import { DbOpenError, type Job, type Store } from "./store.js";
 
 interface Row {
@@ -27,6 +31,10 @@ const SCHEMA = `
   );
   CREATE INDEX IF NOT EXISTS harness_jobs_queue_state ON harness_jobs (queue, state, id);
 `;
+
+const ENQUEUE = `
+  WITH job AS (INSERT INTO harness_jobs (queue, payload, enqueued_at) VALUES ($1, $2, $3) RETURNING id)
+  SELECT id, pg_notify($4, json_build_object('id', id, 'queue', $1::text)::text) FROM job`;
 
 const CLAIM = `
   UPDATE harness_jobs SET state = 'claimed', claimed_at = $2, claimed_by = $3
@@ -76,11 +84,7 @@ export class PostgresStore implements Store {
   }
 
   async enqueue(queue: string, payload: unknown, now: number): Promise<Job> {
-    const r = await this.pool.query<{ id: string }>({
-      name: "enqueue",
-      text: "INSERT INTO harness_jobs (queue, payload, enqueued_at) VALUES ($1, $2, $3) RETURNING id",
-      values: [queue, JSON.stringify(payload ?? null), now],
-    });
+    const r = await this.pool.query<{ id: string }>({ name: "enqueue", text: ENQUEUE, values: [queue, JSON.stringify(payload ?? null), now, queueChannel(queue)] });
     return { id: Number(r.rows[0]?.id), queue, payload: payload ?? null, enqueuedAt: now };
   }
 

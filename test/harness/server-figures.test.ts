@@ -151,3 +151,12 @@ describe("the pidusage check in the report's method section", () => {
     expect(md).not.toContain("Cross-check");
   });
 });
+
+describe("long-polls woken through the database (replicas)", () => {
+  it("the report says how many held polls were woken and how many found the job taken", () => {
+    const start = P('jobs_polls_total{worker="w",loop="task"} 0\njobs_longpolls_total{released="work"} 0\njobs_longpolls_total{released="timeout"} 0\njobs_notified_polls_total{worker="w",loop="task"} 0\njobs_notified_empty_polls_total{worker="w",loop="task"} 0\njobs_notifications_sent_total 0');
+    const end = P('jobs_polls_total{worker="w",loop="task"} 20\njobs_longpolls_total{released="work"} 10\njobs_longpolls_total{released="timeout"} 0\njobs_notified_polls_total{worker="w",loop="task"} 20\njobs_notified_empty_polls_total{worker="w",loop="task"} 10\njobs_notifications_sent_total 0');
+    const md = renderRunMarkdown(withServer(serverFigures("u", start, end, 10)));
+    expect(md).toContain("Long-polls: 1.00/s released by work, 0.00/s by timeout; 2.00/s wake-ups of held polls by a job heard through the database, 1.00/s of them found it taken (wasted wake-ups).");
+  });
+});
