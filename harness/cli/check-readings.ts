@@ -4,7 +4,9 @@
  * statistics (harness/gate/decide.ts decideReadings: the same Mann–Whitney test, Holm step, limits,
  * floors and outcomes as a check of a scenario). Exit codes as `harness check`.
  */
-import { join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { extname, join, resolve } from "node:path";
+import { builtinScenarioDir } from "../scenario/load.js";
 import { UsageError } from "../util/errors.js";
 import { decideReadings } from "../gate/decide.js";
 import { parseLimits } from "../gate/limits.js";
@@ -24,6 +26,13 @@ const FLAG: Record<string, string> = {
   allowScenarioMismatch: "--allow-scenario-mismatch",
 };
 
+/** A scenario file, or the name of a built-in one that is not also a path here: what commander put in a reading list when the scenario came after --baseline/--current. */
+function scenarioNotReading(arg: string): boolean {
+  if ([".yaml", ".yml"].includes(extname(arg))) return true;
+  if (existsSync(arg)) return false;
+  return [".yaml", ".yml"].some((ext) => existsSync(join(builtinScenarioDir(), arg + ext)));
+}
+
 function side(args: string[] | undefined, option: string): Reading[] {
   if (!args?.length) throw new UsageError(`check needs a scenario, or saved readings on both sides: ${option} <result.json|run folder|result set>... is missing`);
   return args.flatMap((a) => loadReadings(a));
@@ -33,6 +42,10 @@ function side(args: string[] | undefined, option: string): Reading[] {
 export function checkReadingsCommand(opts: CheckOptions, given: string[] = []): number {
   if (given.length) throw new UsageError(`${given.map((g) => FLAG[g] ?? g).join(", ")} ${given.length > 1 ? "apply" : "applies"} to a scenario's runs; without a scenario, check judges readings already taken (--current and --baseline)`);
   if (!opts.current?.length && !opts.baseline?.length) throw new UsageError("check needs a scenario (see `harness list`), or saved readings to judge: --current <result.json|run folder>... --baseline <result.json|run folder|result set>...");
+  for (const [option, args] of [["--baseline", opts.baseline], ["--current", opts.current]] as const) {
+    const scenario = args?.find(scenarioNotReading);
+    if (scenario) throw new UsageError(`${option} takes readings, and "${scenario}" is a scenario: name it before the options (\`harness check ${scenario} ${option} ...\`), or end ${option}'s list with --`);
+  }
   const limits = parseLimits(opts.maxIncrease, opts.floor);
   const current = side(opts.current, "--current");
   const baseline = side(opts.baseline, "--baseline");

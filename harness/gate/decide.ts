@@ -285,5 +285,13 @@ export interface ReadingsInput {
 export function decideReadings(input: ReadingsInput): Verdict {
   const alpha = input.alpha ?? DEFAULT_ALPHA;
   const pending = input.pairs.map((pair) => pendingBaseline(pair, input.limits, "readings")).filter((p): p is Pending => p !== null);
-  return { ...conclude(pending, alpha), scenario: input.scenario, baselineScenario: input.baselineScenario, mode: "readings", alpha, overrides: { current: [], baseline: null }, notes: input.notes };
+  const concluded = conclude(pending, alpha);
+  const notes = [...input.notes];
+  // figures to compare, but none that the baseline readings had: nothing was judged, not a pass (no
+  // pairs at all means every figure was 0 on both sides, which readings.ts notes: nothing increased)
+  if (!pending.length && input.pairs.length) {
+    concluded.outcome = "not-enough-evidence";
+    notes.push("no figure could be judged: none was measured in the baseline readings");
+  }
+  return { ...concluded, scenario: input.scenario, baselineScenario: input.baselineScenario, mode: "readings", alpha, overrides: { current: [], baseline: null }, notes };
 }

@@ -141,13 +141,19 @@ export class TracerChild {
    */
   async stop(graceMs: number): Promise<boolean> {
     let ended = true;
+    const within = (ms: number): Promise<boolean> => Promise.race([this.closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), ms).unref())]);
     if (this.running) {
       this.interrupt();
-      ended = await Promise.race([this.closed.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), graceMs).unref())]);
+      ended = await within(graceMs);
       if (!ended) {
         this.signalGroup("SIGKILL");
         await this.closed;
       }
+    } else if (this.child?.pid !== undefined && !(await within(Math.min(graceMs, 1000)))) {
+      // it ended by itself, but its pipes are still open: something of its group (the workload) holds
+      // them, and its last output may still be on the way; end the group so the text is whole
+      this.signalGroup("SIGKILL");
+      await this.closed;
     }
     process.removeListener("exit", this.onExit);
     return ended;

@@ -73,10 +73,11 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
       notifier.heardOnQueueChannel(job);
     });
     const relay = bus;
+    bus.onLost = (why) =>
+      process.stderr.write(`jobs server: the database connection that hears other replicas' jobs was lost (${why}): long-polls are woken by this replica's own enqueues only, and notifications through the database stop\n`);
     longPolls.attachRelay({ listen: (queue) => relay.watch(queueChannel(queue)), unlisten: (queue) => relay.unwatch(queueChannel(queue)) });
     if (opts.notify && opts.notify !== "off") notifier.attachBus(bus);
   }
-  const relayed = bus !== undefined;
   const requestLog = createRequestLog(opts.log ?? "none");
   /** per worker+loop: when the response to its previous poll was finished */
   const lastAnswered = new Map<string, number>();
@@ -133,8 +134,9 @@ export async function startServer(opts: ServerOptions = {}): Promise<RunningServ
     metrics.enqueued.inc({ queue });
     sendJson(res, 201, { id: job.id, enqueuedAt: job.enqueuedAt });
     notifier.publish(job);
-    // relayed: every replica (this one too) wakes its long-polls when it hears the enqueue's NOTIFY
-    if (!relayed) longPolls.wake(queue);
+    // relayed: every replica (this one too) wakes its long-polls when it hears the enqueue's NOTIFY;
+    // without a working listening connection this replica wakes its own
+    if (!bus?.alive) longPolls.wake(queue);
   }
 
   async function complete(req: IncomingMessage, res: ServerResponse, id: number): Promise<void> {

@@ -10,6 +10,8 @@ import { createHash } from "node:crypto";
 import pg from "pg";
 
 export const BROADCAST_CHANNEL = "harness_jobs";
+/** The longest a long-poll waits for its queue's LISTEN to be acknowledged before it goes on regardless. */
+const LISTEN_WAIT_MS = 5000;
 
 /** The channel of one queue: an identifier of at most 63 bytes (long or odd names are hashed). */
 export function queueChannel(queue: string): string {
@@ -26,6 +28,10 @@ export class PostgresBus {
   /** per channel: its LISTEN, settled once the database has it (a NOTIFY before that is not heard) */
   private readonly listened = new Map<string, Promise<void>>();
   private closed = false;
+  /** why the listening connection was lost (an error, or the database ended it); undefined while it works */
+  private lost?: string;
+  /** called once when the listening connection is lost (not on close()) */
+  onLost?: (why: string) => void;
 
   private constructor(
     private readonly listener: pg.Client,
@@ -41,7 +47,20 @@ export class PostgresBus {
         // not ours: ignore
       }
     });
-    listener.on("error", () => {});
+    // pg emits 'error' for a connection that broke (and never reconnects): from then on nothing is heard
+    listener.on("error", (err: Error) => this.lose(err.message));
+    listener.on("end", () => this.lose("the database ended the connection"));
+  }
+
+  /** Whether notifications are still heard: false after close() or once the listening connection was lost. */
+  get alive(): boolean {
+    return !this.closed && this.lost === undefined;
+  }
+
+  private lose(why: string): void {
+    if (this.closed || this.lost !== undefined) return;
+    this.lost = why;
+    this.onLost?.(why);
   }
 
   /** A dedicated listening connection; `publisher` (the store's pool) sends the NOTIFYs. */
@@ -57,18 +76,25 @@ export class PostgresBus {
 
   /**
    * LISTEN on a channel (counted: a second watcher of the same channel costs nothing). Resolves once
-   * the database has the LISTEN (never rejects: a failed LISTEN only means nothing is heard).
+   * the database has the LISTEN, or after LISTEN_WAIT_MS without an answer (never rejects: a failed
+   * LISTEN only means nothing is heard, and a poll is never held up by it for longer than that).
    */
   watch(channel: string): Promise<void> {
     const n = this.listening.get(channel) ?? 0;
     this.listening.set(channel, n + 1);
-    if (n === 0 && !this.closed) {
+    if (n === 0 && this.alive) {
+      const listen = this.listener.query(`LISTEN ${this.listener.escapeIdentifier(channel)}`).then(
+        () => {},
+        () => {},
+      );
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, LISTEN_WAIT_MS);
+        timer.unref();
+      });
       this.listened.set(
         channel,
-        this.listener.query(`LISTEN ${this.listener.escapeIdentifier(channel)}`).then(
-          () => {},
-          () => {},
-        ),
+        Promise.race([listen, late]).finally(() => clearTimeout(timer)),
       );
     }
     return this.listened.get(channel) ?? Promise.resolve();
@@ -79,7 +105,7 @@ export class PostgresBus {
     if (n <= 1) {
       this.listening.delete(channel);
       this.listened.delete(channel);
-      if (n === 1 && !this.closed) this.listener.query(`UNLISTEN ${this.listener.escapeIdentifier(channel)}`).catch(() => {});
+      if (n === 1 && this.alive) this.listener.query(`UNLISTEN ${this.listener.escapeIdentifier(channel)}`).catch(() => {});
     } else this.listening.set(channel, n - 1);
   }
 

@@ -132,6 +132,14 @@ describe("readings: the gate's statistics", () => {
   });
 });
 
+describe("decideReadings with nothing to judge", () => {
+  it("is not enough evidence, never a pass, and says why", () => {
+    const v = decideReadings({ pairs: [{ figure: "workerCpuPercent", before: [], after: [12, 13] }], limits: parseLimits([]), scenario: "attach", baselineScenario: "attach", notes: [] });
+    expect(v.outcome).toBe("not-enough-evidence");
+    expect(v.notes.join(" ")).toMatch(/no figure could be judged/);
+  });
+});
+
 describe("checkReadingsCommand", () => {
   const dirs: string[] = [];
   afterAll(() => {
@@ -186,5 +194,10 @@ describe("checkReadingsCommand", () => {
     expect(() => run({ current: [R("after")], baseline: [R("before")] }, ["repeat", "set"])).toThrow(/^--repeat, --set apply to a scenario's runs/);
     expect(() => run({ current: [R("after")] })).toThrow(/--baseline <result\.json\|run folder\|result set>\.\.\. is missing/);
     expect(() => run({})).toThrow(/check needs a scenario \(see `harness list`\), or saved readings/);
+  });
+
+  it("names a scenario that commander put in a reading list (typed after -b), instead of saying a side is missing", () => {
+    expect(() => run({ baseline: [R("before"), "fixed-backoff"] })).toThrow(/^--baseline takes readings, and "fixed-backoff" is a scenario: name it before the options/);
+    expect(() => run({ current: ["my-scenario.yaml"], baseline: [R("before")] })).toThrow(/^--current takes readings, and "my-scenario\.yaml" is a scenario/);
   });
 });

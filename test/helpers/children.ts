@@ -31,7 +31,7 @@ export function trackChildren(): (cmd: string, args: string[], opts?: StartOptio
   };
 }
 
-/** Resolves with the first match of `re` in the child's stdout (started with read: true); rejects if it exits first. */
+/** Resolves with the first match of `re` in the child's stdout (started with read: true); rejects if it ends first (on 'close', after its last output: 'exit' can come before it). */
 export function waitFor(child: ChildProcess, re: RegExp): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
     let text = "";
@@ -40,6 +40,6 @@ export function waitFor(child: ChildProcess, re: RegExp): Promise<RegExpExecArra
       const m = re.exec(text);
       if (m) resolve(m);
     });
-    child.once("exit", () => reject(new Error(`exited before ${re}: ${text}`)));
+    child.once("close", () => reject(new Error(`exited before ${re}: ${text}`)));
   });
 }

@@ -83,8 +83,10 @@ export async function startCluster(): Promise<TestCluster> {
 }
 
 /** The reference server (compiled) on a database: resolves with its URL once it announces it. */
-export async function startPostgresServer(url: string, extra: string[] = []): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [join(ROOT, "dist", "src", "server", "main.js"), "--database-url", url, ...extra], { stdio: ["ignore", "pipe", "ignore"] });
+export async function startPostgresServer(url: string, extra: string[] = []): Promise<{ url: string; child: ChildProcess; stderr: () => string }> {
+  const child = spawn(process.execPath, [join(ROOT, "dist", "src", "server", "main.js"), "--database-url", url, ...extra], { stdio: ["ignore", "pipe", "pipe"] });
+  let errText = "";
+  child.stderr.on("data", (c: Buffer) => (errText += c.toString()));
   try {
     const listening = await new Promise<string>((resolve, reject) => {
       let text = "";
@@ -95,7 +97,7 @@ export async function startPostgresServer(url: string, extra: string[] = []): Pr
       });
       child.once("exit", (code) => reject(new Error(`server exited (${code}) before listening: ${text}`)));
     });
-    return { url: listening, child };
+    return { url: listening, child, stderr: () => errText };
   } catch (err) {
     await stopChild(child, "SIGKILL");
     throw err;

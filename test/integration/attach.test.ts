@@ -52,11 +52,12 @@ describe("harness attach", () => {
   });
 
   it("marks a process that exits during the window, without failing", async () => {
-    // lives about 6 s: long enough for the harness to start, compile bpftrace and warm up on a loaded
-    // CI machine (3-4.5 s there), and far shorter than the window
+    // lives about 6 s: long enough for the harness to start and warm up on a loaded CI machine (no
+    // wake-up counter: bpftrace's compile is the part of the start that grows most with load), and far
+    // shorter than the window
     const shortLived = startNode("setTimeout(()=>{},6000)");
     const out = tempDir();
-    const r = await runHarness(["attach", "--pid", String(shortLived.pid), "--role", `${shortLived.pid}=server`, "--duration", "9", "--out", out]);
+    const r = await runHarness(["attach", "--pid", String(shortLived.pid), "--role", `${shortLived.pid}=server`, "--duration", "9", "--wakeups", "off", "--out", out]);
     expect(r.code, r.stderr).toBe(0);
     const result = load(out);
     const p = result.processes[0]!;

@@ -9,7 +9,6 @@ import { afterEach, describe, expect, it } from "vitest";
 import { BPFTRACE_NOISE, TracerChild, type TracerSpec } from "../../harness/sample/tracer-child.js";
 import { ROOT } from "../helpers/cli.js";
 import { trackChildren, waitFor } from "../helpers/children.js";
-import { alive } from "../helpers/groups.js";
 
 const started: TracerChild[] = [];
 const pgids: number[] = [];
@@ -35,12 +34,21 @@ function tracer(spec: TracerSpec): TracerChild {
   return t;
 }
 
-async function gone(pid: number, withinMs: number): Promise<boolean> {
+/** Whether no process of group `pgid` is left, waiting up to withinMs. */
+async function groupGone(pgid: number, withinMs: number): Promise<boolean> {
+  const any = (): boolean => {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
   for (const end = Date.now() + withinMs; Date.now() < end; ) {
-    if (!alive(pid)) return true;
+    if (!any()) return true;
     await new Promise((r) => setTimeout(r, 50));
   }
-  return !alive(pid);
+  return !any();
 }
 
 const startChild = trackChildren();
@@ -73,7 +81,18 @@ describe("a tracer child", () => {
     expect(await t.ready((out) => out.includes("ready\n"), 20_000)).toBe("ready");
     const pid = t.pid as number;
     expect(await t.stop(300)).toBe(false);
-    expect(await gone(pid, 5000)).toBe(true);
+    // the whole group: the tracer, its loop's sleeps and its workload
+    expect(await groupGone(pid, 5000)).toBe(true);
+  });
+
+  it("ends the group of a tracer that ended by itself while something of its group still holds its pipes", async () => {
+    const t = tracer(fake("sleep 30 & echo ready; exit 0"));
+    expect(await t.ready((out) => out.includes("ready\n"), 20_000)).toBe("ready");
+    const pid = t.pid as number;
+    while (t.running) await new Promise((r) => setTimeout(r, 20));
+    expect(await groupGone(pid, 300)).toBe(false); // the sleep holds stdout open
+    expect(await t.stop(5000)).toBe(true); // it had ended by itself
+    expect(await groupGone(pid, 5000)).toBe(true);
   });
 
   it("says in one line why it failed, passing over the workload's and the noise lines", async () => {
@@ -99,7 +118,7 @@ describe("a tracer child", () => {
     const h = harnessWith("trap '' INT; echo ready; while :; do sleep 0.05; done", "exit");
     const pid = Number((await waitFor(h, /tracer (\d+)/))[1]);
     pgids.push(pid);
-    expect(await gone(pid, 10_000)).toBe(true);
+    expect(await groupGone(pid, 10_000)).toBe(true);
   });
 
   it("ends with a SIGKILLed harness: its workload's pipe closes", async () => {
@@ -107,6 +126,6 @@ describe("a tracer child", () => {
     const pid = Number((await waitFor(h, /tracer (\d+)/))[1]);
     pgids.push(pid);
     h.kill("SIGKILL");
-    expect(await gone(pid, 10_000)).toBe(true);
+    expect(await groupGone(pid, 10_000)).toBe(true);
   });
 });
