@@ -210,14 +210,9 @@ export class WakeupSource {
   private async printout(n: number): Promise<WakeSnapshot | undefined> {
     const child = this.child;
     if (!child?.signal("SIGUSR1")) return undefined;
-    const deadline = nowSeconds() + 5;
-    while (nowSeconds() < deadline) {
-      const blocks = splitPrintouts(child.stdout);
-      if (blocks.length >= n) return parsePrintout(blocks[n - 1] as string);
-      if (!child.running) return undefined;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-    return undefined;
+    // woken by bpftrace's output (the tracer child's readiness wait), not by a timer polling it
+    if ((await child.ready((out) => splitPrintouts(out).length >= n, 5000)) !== "ready") return undefined;
+    return parsePrintout(splitPrintouts(child.stdout)[n - 1] as string);
   }
 }
 
